@@ -1,2 +1,50 @@
-// Replaced by the database harness; kept minimal so suites without a database run.
-export default async function setup(): Promise<void> {}
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../core/src/db/database';
+import { type EmbeddedServer, startEmbeddedPostgres } from '../../core/src/db/embedded-postgres';
+import { migrateToLatest } from '../../core/src/db/migrate';
+import { silentLogger } from '../../core/src/logger';
+import { TEMPLATE_DB, withDatabase } from './template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+  }
+}
+
+/**
+ * One real PostgreSQL for the whole run: TEST_DATABASE_URL when set, otherwise an embedded server
+ * in a temporary directory. A migrated template database is cloned per test file (see db.ts).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let server: EmbeddedServer | undefined;
+  let dir: string | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    dir = mkdtempSync(path.join(tmpdir(), 'atelier-test-pg-'));
+    const port = 55000 + Math.floor(Math.random() * 5000);
+    server = await startEmbeddedPostgres({
+      dataDir: dir,
+      port,
+      logger: silentLogger,
+      persistent: false,
+      maxConnections: 400,
+    });
+    adminUrl = server.url('postgres');
+  }
+  const admin = openDatabase(adminUrl, { max: 1 });
+  const { sql } = await import('kysely');
+  await sql.raw(`drop database if exists ${TEMPLATE_DB} with (force)`).execute(admin.db);
+  await sql.raw(`create database ${TEMPLATE_DB}`).execute(admin.db);
+  await admin.close();
+  const template = openDatabase(withDatabase(adminUrl, TEMPLATE_DB), { max: 1 });
+  await migrateToLatest(template.db);
+  await template.close();
+  project.provide('pgAdminUrl', adminUrl);
+  return async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+}

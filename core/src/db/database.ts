@@ -1,0 +1,42 @@
+import { Kysely, type Transaction } from 'kysely';
+import { PostgresJSDialect } from 'kysely-postgres-js';
+import postgres from 'postgres';
+import type { DB } from './types';
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+/** Either a plain handle or a transaction: for queries that are fine in both. */
+export type DbOrTx = Kysely<DB> | Transaction<DB>;
+
+export interface DatabaseHandle {
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** Opens a Kysely handle over postgres.js. int8 is parsed to number: credit amounts stay far below 2^53. */
+export function openDatabase(url: string, opts: { max?: number } = {}): DatabaseHandle {
+  const client = postgres(url, {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    types: {
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (value: number | bigint) => value.toString(),
+        parse: (value: string) => Number(value),
+      },
+    },
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  return { db, close: () => db.destroy() };
+}
+
+/** SQLSTATE of a postgres.js error, if it is one. */
+export function pgErrorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export const CHECK_VIOLATION = '23514';

@@ -1,0 +1,210 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Table types for Kysely, kept in this one place next to the migrations they mirror.
+ * `bigint` columns arrive as JS numbers (see database.ts); credits stay far below 2^53.
+ */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T> = ColumnType<T, string | T | undefined, string | T>;
+
+export type Platform = 'discord' | 'telegram' | 'slack' | 'web' | 'console';
+export type SpaceKind = 'guild' | 'workspace' | 'group' | 'dm';
+export type UserRole = 'user' | 'moderator' | 'admin';
+export type EntryKind =
+  | 'starter'
+  | 'grant'
+  | 'purchase'
+  | 'refund'
+  | 'adjustment'
+  | 'hold'
+  | 'capture'
+  | 'release'
+  | 'transfer_in'
+  | 'transfer_out';
+
+export interface UserSettings {
+  defaultModel?: string;
+  deliverPrivately?: boolean;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  display_name: string;
+  role: ColumnType<UserRole, UserRole | undefined, UserRole>;
+  settings: Json<UserSettings>;
+  merged_into: string | null;
+  created_at: CreatedAt;
+}
+
+export interface IdentitiesTable {
+  id: Generated<string>;
+  user_id: string;
+  platform: Platform;
+  platform_user_id: string;
+  display_name: string;
+  created_at: CreatedAt;
+}
+
+export interface SpacesTable {
+  id: Generated<string>;
+  platform: Platform;
+  platform_space_id: string;
+  kind: SpaceKind;
+  name: string;
+  settings: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface SpaceMembersTable {
+  space_id: string;
+  user_id: string;
+  role: ColumnType<'owner' | 'manager' | 'member', 'owner' | 'manager' | 'member' | undefined>;
+  joined_at: CreatedAt;
+}
+
+export interface CreditAccountsTable {
+  id: Generated<string>;
+  kind: 'personal' | 'team';
+  user_id: string | null;
+  space_id: string | null;
+  available: ColumnType<number, number | undefined, number>;
+  held: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+}
+
+export interface TeamPoliciesTable {
+  account_id: string;
+  spenders: ColumnType<'all_members' | 'listed_members', 'all_members' | 'listed_members' | undefined>;
+  member_monthly_cap: number | null;
+  allowed_models: string[] | null;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface TeamSpendersTable {
+  account_id: string;
+  user_id: string;
+  added_at: CreatedAt;
+}
+
+export interface TeamMemberUsageTable {
+  account_id: string;
+  user_id: string;
+  month: ColumnType<Date, string, string>;
+  spent: ColumnType<number, number | undefined, number>;
+}
+
+export interface CreditHoldsTable {
+  id: Generated<string>;
+  account_id: string;
+  user_id: string;
+  amount: number;
+  status: ColumnType<'pending' | 'captured' | 'released', 'pending' | undefined, 'captured' | 'released'>;
+  reference: string;
+  idempotency_key: string;
+  usage_month: ColumnType<Date | null, string | null | undefined, never>;
+  release_reason: string | null;
+  created_at: CreatedAt;
+  resolved_at: Timestamp | null;
+}
+
+export interface CreditEntriesTable {
+  id: Generated<number>;
+  account_id: string;
+  kind: EntryKind;
+  amount: number;
+  held_delta: ColumnType<number, number | undefined, never>;
+  hold_id: string | null;
+  idempotency_key: string;
+  actor_user_id: string | null;
+  reason: string | null;
+  external_ref: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  actor_user_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  reason: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface FavoritesTable {
+  user_id: string;
+  model_id: string;
+  created_at: CreatedAt;
+}
+
+export interface ModelSettingsTable {
+  model_id: string;
+  enabled: boolean | null;
+  price_credits: number | null;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface LinkCodesTable {
+  code_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  used_by_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface WebCredentialsTable {
+  user_id: string;
+  username: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface WebSessionsTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface ServiceTokensTable {
+  id: Generated<string>;
+  name: string;
+  platform: Platform;
+  token_hash: string;
+  created_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
+export interface DB {
+  users: UsersTable;
+  identities: IdentitiesTable;
+  spaces: SpacesTable;
+  space_members: SpaceMembersTable;
+  credit_accounts: CreditAccountsTable;
+  team_policies: TeamPoliciesTable;
+  team_spenders: TeamSpendersTable;
+  team_member_usage: TeamMemberUsageTable;
+  credit_holds: CreditHoldsTable;
+  credit_entries: CreditEntriesTable;
+  audit_events: AuditEventsTable;
+  favorites: FavoritesTable;
+  model_settings: ModelSettingsTable;
+  link_codes: LinkCodesTable;
+  web_credentials: WebCredentialsTable;
+  web_sessions: WebSessionsTable;
+  service_tokens: ServiceTokensTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type SpaceRow = Selectable<SpacesTable>;
+export type CreditAccountRow = Selectable<CreditAccountsTable>;
+export type CreditHoldRow = Selectable<CreditHoldsTable>;
+export type CreditEntryRow = Selectable<CreditEntriesTable>;
+export type NewCreditEntry = Insertable<CreditEntriesTable>;
+export type TeamPolicyRow = Selectable<TeamPoliciesTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

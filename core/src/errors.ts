@@ -1,0 +1,55 @@
+/**
+ * Domain errors. Every failure a user can cause or meet has a code; transports map codes in one
+ * table each (tRPC: trpc/error-map.ts, chat: bots/kit error texts) and never parse messages.
+ */
+export const APP_ERROR_CODES = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHORIZED',
+  'INSUFFICIENT_CREDITS',
+  'CAP_EXCEEDED',
+  'RATE_LIMITED',
+  'CONFLICT',
+  'MODEL_DISABLED',
+  'PROMPT_BLOCKED',
+  'PROVIDER_FAILED',
+  'UNAVAILABLE',
+] as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+export type FieldErrors = Record<string, string[]>;
+
+export interface AppErrorDetails {
+  fieldErrors?: FieldErrors;
+  /** Facts a chat front end needs to word the message (price, balance...). Never secrets. */
+  [key: string]: unknown;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly details: AppErrorDetails = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  static invalidInput(message: string, fieldErrors: FieldErrors = {}): AppError {
+    return new AppError('INVALID_INPUT', message, { fieldErrors });
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError('NOT_FOUND', `${what} not found`);
+  }
+
+  static forbidden(message = 'You are not allowed to do that'): AppError {
+    return new AppError('FORBIDDEN', message);
+  }
+}
+
+export function isAppError(error: unknown, code?: AppErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as foundation from './2026-11-24-01-foundation';
+
+/** Every migration, in order. A new migration file is added here too (names sort by date). */
+export const migrations: Record<string, Migration> = {
+  '2026-11-24-01-foundation': foundation,
+};
