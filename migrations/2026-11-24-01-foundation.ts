@@ -193,9 +193,23 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'service_tokens', 'web_sessions', 'web_credentials', 'link_codes', 'model_settings', 'favorites',
-    'audit_events', 'credit_entries', 'credit_holds', 'team_member_usage', 'team_spenders', 'team_policies',
-    'credit_accounts', 'space_members', 'spaces', 'identities', 'users',
+    'service_tokens',
+    'web_sessions',
+    'web_credentials',
+    'link_codes',
+    'model_settings',
+    'favorites',
+    'audit_events',
+    'credit_entries',
+    'credit_holds',
+    'team_member_usage',
+    'team_spenders',
+    'team_policies',
+    'credit_accounts',
+    'space_members',
+    'spaces',
+    'identities',
+    'users',
   ]) {
     await sql.raw(`drop table if exists ${table} cascade`).execute(db);
   }

@@ -13,7 +13,9 @@ const optional = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const url = optional.refine((v) => v === undefined || URL.canParse(v), 'must be an absolute URL');
 const bool = (fallback: boolean) =>
-  optional.transform((v) => (v === undefined ? fallback : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())));
+  optional.transform((v) =>
+    v === undefined ? fallback : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()),
+  );
 const int = (fallback: number, min: number, max: number) =>
   optional
     .transform((v) => (v === undefined ? fallback : Number(v)))

@@ -23,11 +23,17 @@ function redact(fields: Fields): Fields {
   return out;
 }
 
-export function createLogger(level: LogLevel = 'info', base: Fields = {}, write = (line: string) => process.stdout.write(line)): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  base: Fields = {},
+  write = (line: string) => process.stdout.write(line),
+): Logger {
   const min = RANK[level];
   const log = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {
     if (RANK[lvl] < min) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...redact({ ...base, ...fields }) })}\n`);
+    write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...redact({ ...base, ...fields }) })}\n`,
+    );
   };
   return {
     debug: (m, f) => log('debug', m, f),

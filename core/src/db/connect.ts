@@ -11,7 +11,11 @@ export interface Connection extends DatabaseHandle {
 }
 
 /** DATABASE_URL when set, otherwise the embedded server under the data dir; migrated either way. */
-export async function connectDatabase(config: Config, logger: Logger, opts: { max?: number } = {}): Promise<Connection> {
+export async function connectDatabase(
+  config: Config,
+  logger: Logger,
+  opts: { max?: number } = {},
+): Promise<Connection> {
   let embedded: EmbeddedServer | undefined;
   let url = config.databaseUrl;
   if (!url) {

@@ -30,7 +30,12 @@ export async function startEmbeddedPostgres(opts: {
     password: 'postgres',
     persistent: opts.persistent ?? true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', `max_connections=${opts.maxConnections ?? 200}`, '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      `max_connections=${opts.maxConnections ?? 200}`,
+      '-c',
+      'listen_addresses=127.0.0.1',
+    ],
     onLog: (message: string) => opts.logger.debug('postgres', { message: message.trim() }),
     onError: (error: unknown) => opts.logger.warn('postgres error', { error: String(error) }),
   });

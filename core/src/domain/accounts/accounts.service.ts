@@ -1,0 +1,276 @@
+import { createHash, randomInt } from 'node:crypto';
+import type { Db, DbOrTx, Tx } from '../../db/database';
+import type { Platform, SpaceKind, SpaceRow, UserRole, UserSettings } from '../../db/types';
+import { AppError } from '../../errors';
+import * as creditsRepo from '../credits/credits.repo';
+import { addCredits, removeCredits } from '../credits/credits.service';
+import * as repo from './accounts.repo';
+
+export interface User {
+  id: string;
+  displayName: string;
+  role: UserRole;
+  settings: UserSettings;
+}
+
+export interface Space {
+  id: string;
+  platform: Platform;
+  platformSpaceId: string;
+  kind: SpaceKind;
+  name: string;
+}
+
+export interface IdentityRef {
+  platform: Platform;
+  platformUserId: string;
+  displayName: string;
+}
+
+export interface SpaceRef {
+  platform: Platform;
+  platformSpaceId: string;
+  kind: SpaceKind;
+  name: string;
+}
+
+const toUser = (u: { id: string; display_name: string; role: UserRole; settings: UserSettings }): User => ({
+  id: u.id,
+  displayName: u.display_name,
+  role: u.role,
+  settings: u.settings ?? {},
+});
+
+const toSpace = (s: SpaceRow): Space => ({
+  id: s.id,
+  platform: s.platform,
+  platformSpaceId: s.platform_space_id,
+  kind: s.kind,
+  name: s.name,
+});
+
+/**
+ * Finds the user behind a platform identity, creating user, personal account and starter grant the
+ * first time. Concurrent first calls race on the identity's unique key; the loser rolls back and
+ * reads the winner, so starter credits are granted exactly once.
+ */
+export async function ensureUser(db: Db, identity: IdentityRef, starterCredits: number): Promise<User> {
+  const existing = await repo.findUserByIdentity(db, identity.platform, identity.platformUserId);
+  if (existing) return toUser(existing);
+  const created = await db
+    .transaction()
+    .execute(async (tx) => {
+      const user = await repo.insertUser(tx, identity.displayName);
+      const claimed = await repo.insertIdentity(tx, {
+        user_id: user.id,
+        platform: identity.platform,
+        platform_user_id: identity.platformUserId,
+        display_name: identity.displayName,
+      });
+      if (!claimed) throw new LostRace();
+      const account = await creditsRepo.insertPersonalAccount(tx, user.id);
+      if (starterCredits > 0) {
+        await addCredits(tx, {
+          accountId: account.id,
+          amount: starterCredits,
+          kind: 'starter',
+          idempotencyKey: `starter:${user.id}`,
+          reason: 'Welcome credits',
+        });
+      }
+      return user;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof LostRace) return undefined;
+      throw error;
+    });
+  if (created) return toUser(created);
+  const winner = await repo.findUserByIdentity(db, identity.platform, identity.platformUserId);
+  if (!winner) throw new Error('identity vanished after a concurrent insert');
+  return toUser(winner);
+}
+
+class LostRace extends Error {}
+
+/** A user by id. */
+export async function getUser(db: DbOrTx, userId: string): Promise<User> {
+  const user = await repo.findUser(db, userId);
+  if (!user) throw AppError.notFound('User');
+  return toUser(user);
+}
+
+/** Records (or renames) the space a command came from; Slack workspaces get their team pool at once. */
+export async function ensureSpace(db: Db, ref: SpaceRef): Promise<Space> {
+  const values = {
+    platform: ref.platform,
+    platform_space_id: ref.platformSpaceId,
+    kind: ref.kind,
+    name: ref.name,
+  };
+  let row = await repo.findSpace(db, ref.platform, ref.platformSpaceId);
+  // Writes only when the space is new or was renamed; a concurrent upsert that changed nothing returns no row.
+  if (!row || row.name !== ref.name) {
+    row =
+      (await repo.upsertSpace(db, values)) ?? (await repo.findSpace(db, ref.platform, ref.platformSpaceId));
+  }
+  if (!row) throw new Error('space upsert returned nothing');
+  if (row.kind === 'workspace') await ensureTeamAccount(db, row.id);
+  return toSpace(row);
+}
+
+/** A space by id. */
+export async function getSpace(db: DbOrTx, spaceId: string): Promise<Space> {
+  const space = await repo.findSpaceById(db, spaceId);
+  if (!space) throw AppError.notFound('Space');
+  return toSpace(space);
+}
+
+/** Remembers that a user acted in a space (idempotent). */
+export function joinSpace(db: DbOrTx, spaceId: string, userId: string): Promise<unknown> {
+  return repo.insertMembership(db, spaceId, userId);
+}
+
+/** Creates the team credit account of a space (with an open default policy) unless it has one. */
+export async function ensureTeamAccount(db: Db, spaceId: string): Promise<string> {
+  const existing = await creditsRepo.findTeamAccount(db, spaceId);
+  if (existing) return existing.id;
+  return db.transaction().execute(async (tx) => (await creditsRepo.ensureTeamAccountRow(tx, spaceId)).id);
+}
+
+/** The user's personal account id (every user has one from creation). */
+export async function personalAccountId(db: DbOrTx, userId: string): Promise<string> {
+  const account = await creditsRepo.findPersonalAccount(db, userId);
+  if (!account) throw AppError.notFound('Credit account');
+  return account.id;
+}
+
+/**
+ * Which account pays for a user's job in a space: a Slack workspace always spends its shared pool;
+ * elsewhere a funded team pool pays for the members allowed to spend it, and the personal account
+ * pays otherwise.
+ */
+export async function resolvePayer(db: DbOrTx, userId: string, space: Space | null): Promise<string> {
+  if (space) {
+    const team = await creditsRepo.findTeamAccount(db, space.id);
+    if (team && space.platform === 'slack') return team.id;
+    if (team && team.available > 0) {
+      const policy = await creditsRepo.findTeamPolicy(db, team.id);
+      const allowed =
+        policy?.spenders !== 'listed_members' || (await creditsRepo.isListedSpender(db, team.id, userId));
+      if (allowed) return team.id;
+    }
+  }
+  return personalAccountId(db, userId);
+}
+
+/** Saves a user's chat settings (default model, private delivery). */
+export async function updateSettings(db: Db, userId: string, patch: UserSettings): Promise<User> {
+  const user = await getUser(db, userId);
+  return toUser(await repo.updateUserSettings(db, userId, { ...user.settings, ...patch }));
+}
+
+/** Identities linked to a user. */
+export async function listIdentities(db: DbOrTx, userId: string) {
+  const rows = await repo.listIdentities(db, userId);
+  return rows.map((r) => ({
+    platform: r.platform,
+    platformUserId: r.platform_user_id,
+    displayName: r.display_name,
+  }));
+}
+
+const LINK_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export const LINK_CODE_TTL_MS = 10 * 60 * 1000;
+
+const hashCode = (code: string) => createHash('sha256').update(code.trim().toUpperCase()).digest('hex');
+
+/** Issues a one-time code that, redeemed from another platform, links that identity to this user. */
+export async function createLinkCode(
+  db: Db,
+  userId: string,
+  now = new Date(),
+): Promise<{ code: string; expiresAt: Date }> {
+  const code = Array.from({ length: 8 }, () => LINK_ALPHABET[randomInt(LINK_ALPHABET.length)]).join('');
+  const expiresAt = new Date(now.getTime() + LINK_CODE_TTL_MS);
+  await repo.insertLinkCode(db, { code_hash: hashCode(code), user_id: userId, expires_at: expiresAt });
+  return { code, expiresAt };
+}
+
+/**
+ * Redeems a link code: the redeeming user is merged into the code's owner. Identities, favorites,
+ * memberships and credits follow. A code works once and only before it expires.
+ */
+export async function redeemLinkCode(db: Db, redeemingUserId: string, code: string): Promise<User> {
+  if (!/^[A-Za-z0-9]{8}$/.test(code.trim())) {
+    throw AppError.invalidInput('A link code is 8 letters and digits', {
+      code: ['must be 8 letters and digits'],
+    });
+  }
+  const codeHash = hashCode(code);
+  const targetId = await db.transaction().execute(async (tx) => {
+    const consumed = await repo.consumeLinkCode(tx, codeHash, redeemingUserId);
+    if (!consumed) {
+      const row = await repo.findLinkCode(tx, codeHash);
+      if (!row) throw AppError.invalidInput('That link code is not valid', { code: ['unknown code'] });
+      if (row.used_at)
+        throw AppError.invalidInput('That link code was already used', { code: ['already used'] });
+      throw AppError.invalidInput('That link code has expired; ask for a new one with /link', {
+        code: ['expired'],
+      });
+    }
+    if (consumed.user_id === redeemingUserId) {
+      throw AppError.invalidInput('That code is yours: redeem it from your other account', {
+        code: ['own code'],
+      });
+    }
+    await mergeUsers(tx, redeemingUserId, consumed.user_id);
+    return consumed.user_id;
+  });
+  return getUser(db, targetId);
+}
+
+async function mergeUsers(tx: Tx, fromUserId: string, toUserId: string): Promise<void> {
+  if ((await repo.countPendingHolds(tx, fromUserId)) > 0) {
+    throw new AppError('CONFLICT', 'Wait until your running generations finish, then link again');
+  }
+  const from = await creditsRepo.findPersonalAccount(tx, fromUserId);
+  const to = await creditsRepo.findPersonalAccount(tx, toUserId);
+  if (from && to && from.available > 0) {
+    const key = `merge:${fromUserId}:${toUserId}`;
+    await removeCredits(tx, {
+      accountId: from.id,
+      amount: from.available,
+      kind: 'transfer_out',
+      idempotencyKey: `${key}:out`,
+      reason: 'Linked accounts merged',
+    });
+    await addCredits(tx, {
+      accountId: to.id,
+      amount: from.available,
+      kind: 'transfer_in',
+      idempotencyKey: `${key}:in`,
+      reason: 'Linked accounts merged',
+    });
+  }
+  await repo.moveUserRows(tx, fromUserId, toUserId);
+  await repo.markMerged(tx, fromUserId, toUserId);
+}
+
+/** Grants a role (the first admin is created with `npm run create-admin`). */
+export function setRole(db: DbOrTx, userId: string, role: UserRole) {
+  return repo.setUserRole(db, userId, role);
+}
+
+/** Finds accounts by user or space name, platform user id, or id. */
+export async function searchAccounts(db: DbOrTx, query: string, limit = 20) {
+  const rows = await repo.searchAccounts(db, query.trim(), Math.min(Math.max(limit, 1), 100));
+  return rows.map((r) => ({
+    accountId: r.id,
+    kind: r.kind,
+    available: r.available,
+    held: r.held,
+    userId: r.user_id,
+    spaceId: r.space_id,
+    name: r.kind === 'personal' ? (r.user_name ?? '') : `${r.space_name ?? ''} (${r.space_platform ?? ''})`,
+  }));
+}

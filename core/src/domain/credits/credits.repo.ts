@@ -1,0 +1,217 @@
+import { sql } from 'kysely';
+import type { DbOrTx, Tx } from '../../db/database';
+import type { CreditAccountRow, CreditHoldRow, NewCreditEntry } from '../../db/types';
+
+// Queries only. Functions that change balances take Tx: the compiler proves a transaction exists.
+
+export function findAccount(db: DbOrTx, accountId: string): Promise<CreditAccountRow | undefined> {
+  return db.selectFrom('credit_accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+}
+
+export function findPersonalAccount(db: DbOrTx, userId: string): Promise<CreditAccountRow | undefined> {
+  return db.selectFrom('credit_accounts').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}
+
+export function findTeamAccount(db: DbOrTx, spaceId: string): Promise<CreditAccountRow | undefined> {
+  return db.selectFrom('credit_accounts').selectAll().where('space_id', '=', spaceId).executeTakeFirst();
+}
+
+export function insertPersonalAccount(tx: Tx, userId: string): Promise<CreditAccountRow> {
+  return tx
+    .insertInto('credit_accounts')
+    .values({ kind: 'personal', user_id: userId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Inserts the team account of a space unless it exists; returns the account either way. */
+export async function ensureTeamAccountRow(tx: Tx, spaceId: string): Promise<CreditAccountRow> {
+  await tx
+    .insertInto('credit_accounts')
+    .values({ kind: 'team', space_id: spaceId })
+    .onConflict((oc) => oc.column('space_id').doNothing())
+    .execute();
+  const account = await tx
+    .selectFrom('credit_accounts')
+    .selectAll()
+    .where('space_id', '=', spaceId)
+    .executeTakeFirstOrThrow();
+  await tx
+    .insertInto('team_policies')
+    .values({ account_id: account.id })
+    .onConflict((oc) => oc.column('account_id').doNothing())
+    .execute();
+  return account;
+}
+
+/** Appends a ledger entry; returns false when the idempotency key was already used. */
+export async function appendEntry(tx: Tx, entry: NewCreditEntry): Promise<boolean> {
+  const inserted = await tx
+    .insertInto('credit_entries')
+    .values(entry)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/** Moves `amount` from available to held only if it is there: one conditional UPDATE, no read-then-write. */
+export function reserveAvailable(tx: Tx, accountId: string, amount: number) {
+  return tx
+    .updateTable('credit_accounts')
+    .set((eb) => ({ available: eb('available', '-', amount), held: eb('held', '+', amount) }))
+    .where('id', '=', accountId)
+    .where('available', '>=', amount)
+    .returning(['available', 'held'])
+    .executeTakeFirst();
+}
+
+/** Adds a signed delta to available; a negative delta applies only if it leaves available >= 0. */
+export function changeAvailable(tx: Tx, accountId: string, delta: number) {
+  let query = tx
+    .updateTable('credit_accounts')
+    .set((eb) => ({ available: eb('available', '+', delta) }))
+    .where('id', '=', accountId);
+  if (delta < 0) query = query.where('available', '>=', -delta);
+  return query.returning(['available', 'held']).executeTakeFirst();
+}
+
+/** Takes a resolved hold out of `held`; on release the amount goes back to `available`. */
+export function settleHeld(tx: Tx, accountId: string, amount: number, returnToAvailable: boolean) {
+  return tx
+    .updateTable('credit_accounts')
+    .set((eb) => ({
+      held: eb('held', '-', amount),
+      ...(returnToAvailable ? { available: eb('available', '+', amount) } : {}),
+    }))
+    .where('id', '=', accountId)
+    .returning(['available', 'held'])
+    .executeTakeFirstOrThrow();
+}
+
+export function insertHold(
+  tx: Tx,
+  hold: {
+    account_id: string;
+    user_id: string;
+    amount: number;
+    reference: string;
+    idempotency_key: string;
+    usage_month: string | null;
+  },
+): Promise<CreditHoldRow | undefined> {
+  return tx
+    .insertInto('credit_holds')
+    .values(hold)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function findHold(db: DbOrTx, holdId: string): Promise<CreditHoldRow | undefined> {
+  return db.selectFrom('credit_holds').selectAll().where('id', '=', holdId).executeTakeFirst();
+}
+
+export function findHoldByKey(db: DbOrTx, key: string): Promise<CreditHoldRow | undefined> {
+  return db.selectFrom('credit_holds').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+/** Flips a pending hold to its final state; undefined when it was already resolved (exactly-once gate). */
+export function resolvePendingHold(
+  tx: Tx,
+  holdId: string,
+  status: 'captured' | 'released',
+  reason: string | null,
+): Promise<CreditHoldRow | undefined> {
+  return tx
+    .updateTable('credit_holds')
+    .set({ status, resolved_at: new Date(), release_reason: reason })
+    .where('id', '=', holdId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Counts `amount` against a member's monthly cap; undefined when it would cross the cap. */
+export function addMemberUsage(
+  tx: Tx,
+  accountId: string,
+  userId: string,
+  month: string,
+  amount: number,
+  cap: number,
+) {
+  return tx
+    .insertInto('team_member_usage')
+    .values({ account_id: accountId, user_id: userId, month, spent: amount })
+    .onConflict((oc) =>
+      oc
+        .columns(['account_id', 'user_id', 'month'])
+        .doUpdateSet((eb) => ({ spent: eb('team_member_usage.spent', '+', amount) }))
+        .where(sql<boolean>`team_member_usage.spent + ${amount} <= ${cap}`),
+    )
+    .returning('spent')
+    .executeTakeFirst();
+}
+
+export function subtractMemberUsage(tx: Tx, accountId: string, userId: string, month: Date, amount: number) {
+  return tx
+    .updateTable('team_member_usage')
+    .set((eb) => ({ spent: sql<number>`greatest(${eb.ref('spent')} - ${amount}, 0)` }))
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where('month', '=', sql<Date>`${month.toISOString().slice(0, 10)}::date`)
+    .execute();
+}
+
+export async function memberUsage(
+  db: DbOrTx,
+  accountId: string,
+  userId: string,
+  month: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('team_member_usage')
+    .select('spent')
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where('month', '=', sql<Date>`${month}::date`)
+    .executeTakeFirst();
+  return row?.spent ?? 0;
+}
+
+export function findTeamPolicy(db: DbOrTx, accountId: string) {
+  return db.selectFrom('team_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+}
+
+export async function isListedSpender(db: DbOrTx, accountId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('team_spenders')
+    .select('user_id')
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function listEntries(db: DbOrTx, accountId: string, opts: { beforeId?: number; limit: number }) {
+  let query = db
+    .selectFrom('credit_entries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id', 'desc')
+    .limit(opts.limit);
+  if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId);
+  return query.execute();
+}
+
+export function listPendingHoldsOlderThan(db: DbOrTx, cutoff: Date, limit: number) {
+  return db
+    .selectFrom('credit_holds')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('created_at', '<', cutoff)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,333 @@
+import type { Db, DbOrTx, Tx } from '../../db/database';
+import type { CreditAccountRow, CreditEntryRow, CreditHoldRow, EntryKind } from '../../db/types';
+import { AppError } from '../../errors';
+import * as repo from './credits.repo';
+
+export interface Balance {
+  accountId: string;
+  kind: 'personal' | 'team';
+  available: number;
+  held: number;
+}
+
+export interface Hold {
+  id: string;
+  accountId: string;
+  userId: string;
+  amount: number;
+  status: 'pending' | 'captured' | 'released';
+  reference: string;
+  releaseReason: string | null;
+  createdAt: Date;
+}
+
+export interface LedgerEntry {
+  id: number;
+  kind: EntryKind;
+  amount: number;
+  heldDelta: number;
+  reason: string | null;
+  externalRef: string | null;
+  actorUserId: string | null;
+  createdAt: Date;
+}
+
+const toBalance = (a: CreditAccountRow): Balance => ({
+  accountId: a.id,
+  kind: a.kind,
+  available: a.available,
+  held: a.held,
+});
+
+const toHold = (h: CreditHoldRow): Hold => ({
+  id: h.id,
+  accountId: h.account_id,
+  userId: h.user_id,
+  amount: h.amount,
+  status: h.status,
+  reference: h.reference,
+  releaseReason: h.release_reason,
+  createdAt: h.created_at,
+});
+
+const toEntry = (e: CreditEntryRow): LedgerEntry => ({
+  id: e.id,
+  kind: e.kind,
+  amount: e.amount,
+  heldDelta: e.held_delta,
+  reason: e.reason,
+  externalRef: e.external_ref,
+  actorUserId: e.actor_user_id,
+  createdAt: e.created_at,
+});
+
+/** The UTC calendar month a spend counts against, as an ISO date of its first day. */
+export function usageMonth(now = new Date()): string {
+  return `${now.toISOString().slice(0, 7)}-01`;
+}
+
+/** Current balance of an account. */
+export async function getBalance(db: DbOrTx, accountId: string): Promise<Balance> {
+  const account = await repo.findAccount(db, accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  return toBalance(account);
+}
+
+/**
+ * Adds credits (starter, grant, purchase) exactly once per idempotency key.
+ * Returns `applied: false` when the key was already used: a repeat is "already done", not an error.
+ */
+export async function addCredits(
+  tx: Tx,
+  input: {
+    accountId: string;
+    amount: number;
+    kind: Extract<EntryKind, 'starter' | 'grant' | 'purchase' | 'transfer_in'>;
+    idempotencyKey: string;
+    actorUserId?: string | null;
+    reason?: string | null;
+    externalRef?: string | null;
+  },
+): Promise<{ applied: boolean; balance: Balance }> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+    throw AppError.invalidInput('Amount must be a positive whole number', { amount: ['must be > 0'] });
+  }
+  const applied = await repo.appendEntry(tx, {
+    account_id: input.accountId,
+    kind: input.kind,
+    amount: input.amount,
+    idempotency_key: input.idempotencyKey,
+    actor_user_id: input.actorUserId ?? null,
+    reason: input.reason ?? null,
+    external_ref: input.externalRef ?? null,
+  });
+  if (applied) await repo.changeAvailable(tx, input.accountId, input.amount);
+  return { applied, balance: await getBalance(tx, input.accountId) };
+}
+
+/**
+ * Takes credits out of available (adjustment down, refund claw-back, transfer out) exactly once per key.
+ * Refuses with INSUFFICIENT_CREDITS rather than going below zero.
+ */
+export async function removeCredits(
+  tx: Tx,
+  input: {
+    accountId: string;
+    amount: number;
+    kind: Extract<EntryKind, 'adjustment' | 'refund' | 'transfer_out'>;
+    idempotencyKey: string;
+    actorUserId?: string | null;
+    reason?: string | null;
+    externalRef?: string | null;
+  },
+): Promise<{ applied: boolean; balance: Balance }> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+    throw AppError.invalidInput('Amount must be a positive whole number', { amount: ['must be > 0'] });
+  }
+  const applied = await repo.appendEntry(tx, {
+    account_id: input.accountId,
+    kind: input.kind,
+    amount: -input.amount,
+    idempotency_key: input.idempotencyKey,
+    actor_user_id: input.actorUserId ?? null,
+    reason: input.reason ?? null,
+    external_ref: input.externalRef ?? null,
+  });
+  if (applied) {
+    const changed = await repo.changeAvailable(tx, input.accountId, -input.amount);
+    if (!changed) {
+      const balance = await getBalance(tx, input.accountId);
+      throw new AppError('INSUFFICIENT_CREDITS', `Only ${balance.available} credits are available`, {
+        price: input.amount,
+        available: balance.available,
+      });
+    }
+  }
+  return { applied, balance: await getBalance(tx, input.accountId) };
+}
+
+/** Positive adjustments are grants with kind 'adjustment'; kept apart so the ledger shows who did what. */
+export async function adjustCredits(
+  tx: Tx,
+  input: { accountId: string; delta: number; idempotencyKey: string; actorUserId: string; reason: string },
+): Promise<{ applied: boolean; balance: Balance }> {
+  if (!Number.isSafeInteger(input.delta) || input.delta === 0) {
+    throw AppError.invalidInput('Adjustment must be a non-zero whole number', { delta: ['must not be 0'] });
+  }
+  if (input.delta < 0) {
+    return removeCredits(tx, { ...input, amount: -input.delta, kind: 'adjustment' });
+  }
+  const applied = await repo.appendEntry(tx, {
+    account_id: input.accountId,
+    kind: 'adjustment',
+    amount: input.delta,
+    idempotency_key: input.idempotencyKey,
+    actor_user_id: input.actorUserId,
+    reason: input.reason,
+  });
+  if (applied) await repo.changeAvailable(tx, input.accountId, input.delta);
+  return { applied, balance: await getBalance(tx, input.accountId) };
+}
+
+export interface HoldRequest {
+  accountId: string;
+  userId: string;
+  amount: number;
+  /** What the hold pays for, e.g. `generation:<id>`. */
+  reference: string;
+  idempotencyKey: string;
+  /** For team accounts: the model, checked against the policy's allowed models. */
+  modelId?: string;
+}
+
+/**
+ * Reserves `amount` for a job. Team accounts enforce their policy (who may spend, allowed models,
+ * per-member monthly cap) in the same transaction, so a refusal holds nothing. Replaying the same
+ * idempotency key returns the original hold.
+ */
+export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
+  if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
+    throw AppError.invalidInput('Price must be a positive whole number', { amount: ['must be > 0'] });
+  }
+  const existing = await repo.findHoldByKey(tx, request.idempotencyKey);
+  if (existing) return toHold(existing);
+
+  const account = await repo.findAccount(tx, request.accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  const month = account.kind === 'team' ? await checkTeamPolicy(tx, account, request) : null;
+
+  const hold = await repo.insertHold(tx, {
+    account_id: request.accountId,
+    user_id: request.userId,
+    amount: request.amount,
+    reference: request.reference,
+    idempotency_key: request.idempotencyKey,
+    usage_month: month,
+  });
+  // A concurrent call with the same key won the insert; its hold is the answer.
+  if (!hold) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
+
+  const reserved = await repo.reserveAvailable(tx, request.accountId, request.amount);
+  if (!reserved) {
+    throw new AppError(
+      'INSUFFICIENT_CREDITS',
+      `This costs ${request.amount} credits; ${account.available} available`,
+      {
+        price: request.amount,
+        available: (await repo.findAccount(tx, request.accountId))?.available ?? 0,
+        accountKind: account.kind,
+      },
+    );
+  }
+  await repo.appendEntry(tx, {
+    account_id: request.accountId,
+    kind: 'hold',
+    amount: 0,
+    held_delta: request.amount,
+    hold_id: hold.id,
+    idempotency_key: `hold:${hold.id}`,
+    actor_user_id: request.userId,
+  });
+  return toHold(hold);
+}
+
+async function checkTeamPolicy(
+  tx: Tx,
+  account: CreditAccountRow,
+  request: HoldRequest,
+): Promise<string | null> {
+  const policy = await repo.findTeamPolicy(tx, account.id);
+  if (!policy) return null;
+  if (policy.spenders === 'listed_members' && !(await repo.isListedSpender(tx, account.id, request.userId))) {
+    throw AppError.forbidden("You are not on the list of members who may spend this team's credits");
+  }
+  if (policy.allowed_models && request.modelId && !policy.allowed_models.includes(request.modelId)) {
+    throw AppError.forbidden(`This team's credits cannot be spent on ${request.modelId}`);
+  }
+  if (policy.member_monthly_cap === null) return null;
+  const month = usageMonth();
+  const cap = policy.member_monthly_cap;
+  const counted =
+    request.amount <= cap
+      ? await repo.addMemberUsage(tx, account.id, request.userId, month, request.amount, cap)
+      : undefined;
+  if (!counted) {
+    const used = await repo.memberUsage(tx, account.id, request.userId, month);
+    throw new AppError(
+      'CAP_EXCEEDED',
+      `This would pass your monthly cap of ${cap} team credits (${used} used)`,
+      {
+        price: request.amount,
+        cap,
+        used,
+      },
+    );
+  }
+  return month;
+}
+
+/** Charges a pending hold. Returns false, writing nothing, when the hold was already captured or released. */
+export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
+  const hold = await repo.resolvePendingHold(tx, holdId, 'captured', null);
+  if (!hold) return false;
+  await repo.settleHeld(tx, hold.account_id, hold.amount, false);
+  await repo.appendEntry(tx, {
+    account_id: hold.account_id,
+    kind: 'capture',
+    amount: -hold.amount,
+    held_delta: -hold.amount,
+    hold_id: hold.id,
+    idempotency_key: `capture:${hold.id}`,
+    actor_user_id: hold.user_id,
+  });
+  return true;
+}
+
+/** Gives a pending hold back (failure, cancel, moderation). Returns false when it was already resolved. */
+export async function releaseHold(tx: Tx, holdId: string, reason: string): Promise<boolean> {
+  const hold = await repo.resolvePendingHold(tx, holdId, 'released', reason);
+  if (!hold) return false;
+  await repo.settleHeld(tx, hold.account_id, hold.amount, true);
+  if (hold.usage_month)
+    await repo.subtractMemberUsage(tx, hold.account_id, hold.user_id, hold.usage_month, hold.amount);
+  await repo.appendEntry(tx, {
+    account_id: hold.account_id,
+    kind: 'release',
+    amount: 0,
+    held_delta: -hold.amount,
+    hold_id: hold.id,
+    idempotency_key: `release:${hold.id}`,
+    actor_user_id: hold.user_id,
+    reason,
+  });
+  return true;
+}
+
+/** A hold by id. */
+export async function getHold(db: DbOrTx, holdId: string): Promise<Hold> {
+  const hold = await repo.findHold(db, holdId);
+  if (!hold) throw AppError.notFound('Hold');
+  return toHold(hold);
+}
+
+/** Newest-first page of an account's ledger. */
+export async function listLedger(
+  db: DbOrTx,
+  accountId: string,
+  opts: { beforeId?: number; limit?: number } = {},
+): Promise<{ entries: LedgerEntry[]; nextCursor: number | null }> {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
+  const rows = await repo.listEntries(db, accountId, { beforeId: opts.beforeId, limit });
+  return { entries: rows.map(toEntry), nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+}
+
+/** Monthly usage of a member on a team account. */
+export function getMemberUsage(db: DbOrTx, accountId: string, userId: string): Promise<number> {
+  return repo.memberUsage(db, accountId, userId, usageMonth());
+}
+
+/** Releases holds left pending longer than `olderThanMs` whose job no longer exists (see jobs sweeper). */
+export async function listStaleHolds(db: Db, olderThanMs: number, limit = 100): Promise<Hold[]> {
+  const rows = await repo.listPendingHoldsOlderThan(db, new Date(Date.now() - olderThanMs), limit);
+  return rows.map(toHold);
+}
