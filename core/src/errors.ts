@@ -1,3 +1,5 @@
+import type { ZodError } from 'zod';
+
 /**
  * Domain errors. Every failure a user can cause or meet has a code; transports map codes in one
  * table each (tRPC: trpc/error-map.ts, chat: bots/kit error texts) and never parse messages.
@@ -52,4 +54,19 @@ export class AppError extends Error {
 
 export function isAppError(error: unknown, code?: AppErrorCode): error is AppError {
   return error instanceof AppError && (code === undefined || error.code === code);
+}
+
+/** Zod issues as one message list per field path ('input' for unknown keys at the top level). */
+export function toFieldErrors(error: ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key =
+      issue.path.length > 0 ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? 'input' : '_';
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown option${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`
+        : issue.message;
+    fields[key] = [...(fields[key] ?? []), message];
+  }
+  return fields;
 }

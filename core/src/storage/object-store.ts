@@ -51,7 +51,9 @@ export class ObjectNotFoundError extends Error {
 export class InvalidObjectKeyError extends Error {
   readonly key: string;
   constructor(key: string, reason: string) {
-    super(`invalid object key ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}: ${reason}`);
+    super(
+      `invalid object key ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}: ${reason}`,
+    );
     this.name = 'InvalidObjectKeyError';
     this.key = key;
   }
@@ -64,7 +66,8 @@ export const MAX_URL_EXPIRY_SECONDS = 7 * 24 * 3600;
 const KEY_CHARS = /^[A-Za-z0-9/._-]+$/;
 
 function checkPath(value: string, what: 'key' | 'prefix'): void {
-  if (typeof value !== 'string' || value.length === 0) throw new InvalidObjectKeyError(String(value), 'empty');
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidObjectKeyError(String(value), 'empty');
   if (value.length > MAX_KEY_LENGTH) throw new InvalidObjectKeyError(value, `longer than ${MAX_KEY_LENGTH}`);
   if (!KEY_CHARS.test(value)) throw new InvalidObjectKeyError(value, 'only [A-Za-z0-9/._-] allowed');
   if (value.startsWith('/')) throw new InvalidObjectKeyError(value, 'must not start with "/"');
@@ -99,7 +102,11 @@ export function isValidKey(key: string): boolean {
 }
 
 export function assertExpiry(expiresInSeconds: number): void {
-  if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_URL_EXPIRY_SECONDS) {
+  if (
+    !Number.isInteger(expiresInSeconds) ||
+    expiresInSeconds < 1 ||
+    expiresInSeconds > MAX_URL_EXPIRY_SECONDS
+  ) {
     throw new RangeError(`expiresInSeconds must be an integer in 1..${MAX_URL_EXPIRY_SECONDS}`);
   }
 }

@@ -130,7 +130,8 @@ export function toFontText(text: string): string {
 
 /** True when font pixel (col, row) of `ch` is lit. `ch` must already be font text. */
 export function glyphPixel(ch: string, col: number, row: number): boolean {
-  const columns = COLUMNS[(ch.codePointAt(0) ?? FIRST_CODE) - FIRST_CODE] ?? COLUMNS[FALLBACK.charCodeAt(0) - FIRST_CODE];
+  const columns =
+    COLUMNS[(ch.codePointAt(0) ?? FIRST_CODE) - FIRST_CODE] ?? COLUMNS[FALLBACK.charCodeAt(0) - FIRST_CODE];
   const bits = columns?.[col] ?? 0;
   return ((bits >> row) & 1) === 1;
 }

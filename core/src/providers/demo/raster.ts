@@ -54,8 +54,8 @@ export function fillRect(
       let coverage = alpha;
       if (r > 0) {
         // Distance from the nearest corner centre decides whether we're outside the rounding.
-        const cx = px + 0.5 < x + r ? x + r : px + 0.5 > x + w - r ? x + w - r : px + 0.5;
-        const cy = py + 0.5 < y + r ? y + r : py + 0.5 > y + h - r ? y + h - r : py + 0.5;
+        const cx = Math.min(Math.max(px + 0.5, x + r), x + w - r);
+        const cy = Math.min(Math.max(py + 0.5, y + r), y + h - r);
         const dist = Math.hypot(px + 0.5 - cx, py + 0.5 - cy);
         if (dist > r) coverage *= Math.max(0, 1 - (dist - r));
       }
@@ -65,14 +65,21 @@ export function fillRect(
 }
 
 /** Soft-edged disc (1px anti-aliased rim) blended with `alpha`; used for the moving orb. */
-export function fillDisc(canvas: Canvas, cx: number, cy: number, radius: number, color: Rgb, alpha = 1): void {
+export function fillDisc(
+  canvas: Canvas,
+  cx: number,
+  cy: number,
+  radius: number,
+  color: Rgb,
+  alpha = 1,
+): void {
   const x0 = Math.max(0, Math.floor(cx - radius - 1));
   const y0 = Math.max(0, Math.floor(cy - radius - 1));
   const x1 = Math.min(canvas.width, Math.ceil(cx + radius + 1));
   const y1 = Math.min(canvas.height, Math.ceil(cy + radius + 1));
   for (let py = y0; py < y1; py++) {
     for (let px = x0; px < x1; px++) {
-      const dist = Math.hypot(px + 0.5 - cx, py + 0.5 - cy);
+      const dist = Math.sqrt((px + 0.5 - cx) ** 2 + (py + 0.5 - cy) ** 2);
       const coverage = Math.min(1, Math.max(0, radius - dist + 0.5));
       if (coverage > 0) blendPixel(canvas, px, py, color, coverage * alpha);
     }
@@ -80,13 +87,21 @@ export function fillDisc(canvas: Canvas, cx: number, cy: number, radius: number,
 }
 
 /** Draws one line of font text with its top-left at (x, y); each font pixel becomes scale x scale. */
-export function drawText(canvas: Canvas, text: string, x: number, y: number, scale: number, color: Rgb): void {
+export function drawText(
+  canvas: Canvas,
+  text: string,
+  x: number,
+  y: number,
+  scale: number,
+  color: Rgb,
+): void {
   let penX = Math.round(x);
   const top = Math.round(y);
   for (const ch of text) {
     for (let col = 0; col < GLYPH_WIDTH; col++) {
       for (let row = 0; row < GLYPH_HEIGHT; row++) {
-        if (glyphPixel(ch, col, row)) fillRect(canvas, penX + col * scale, top + row * scale, scale, scale, color);
+        if (glyphPixel(ch, col, row))
+          fillRect(canvas, penX + col * scale, top + row * scale, scale, scale, color);
       }
     }
     penX += CELL_WIDTH * scale;

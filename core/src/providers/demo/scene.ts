@@ -3,7 +3,7 @@
  * content and shows the prompt. Images render it once; the GIF renders the background once and
  * re-applies the overlay per frame so the moving element passes behind the text panel.
  */
-import { CELL_WIDTH, LINE_HEIGHT, textWidth, toFontText, wrapText } from './bitmap-font';
+import { CELL_WIDTH, GLYPH_HEIGHT, LINE_HEIGHT, textWidth, toFontText, wrapText } from './bitmap-font';
 import { type Canvas, drawText, fillRect, textBlockHeight } from './raster';
 import { createRng, hslToRgb, normaliseSeed, type Rgb } from './seed';
 
@@ -58,6 +58,8 @@ export function paintBackground(canvas: Canvas, seed: number): void {
 
   for (let y = 0; y < height; y++) {
     const v = y / unit;
+    const waveRow = v * freqY * 0.5 + phase + 0.9 * Math.sin(v * freqY); // per-row part, hoisted
+    const ringDy2 = (v - ringY) ** 2;
     for (let x = 0; x < width; x++) {
       const u = x / unit;
       const proj = ((x - width / 2) * dirX + (y - height / 2) * dirY) / extent;
@@ -66,11 +68,12 @@ export function paintBackground(canvas: Canvas, seed: number): void {
 
       let p: number;
       if (pattern === 'waves') {
-        p = 0.5 + 0.5 * Math.sin(u * freqX + v * freqY * 0.5 + phase + 0.9 * Math.sin(v * freqY));
-        p *= p * p; // thin bright crests rather than 50% coverage
+        p = 0.5 + 0.5 * Math.sin(u * freqX + waveRow);
+        p = p ** 3; // thin bright crests rather than 50% coverage
       } else if (pattern === 'rings') {
-        p = 0.5 + 0.5 * Math.sin(Math.hypot(u - ringX, v - ringY) * freqX * 3 + phase);
-        p *= p * p * p;
+        // Math.sqrt rather than Math.hypot: hypot is several times slower in V8 and this runs per pixel.
+        p = 0.5 + 0.5 * Math.sin(Math.sqrt((u - ringX) ** 2 + ringDy2) * freqX * 3 + phase);
+        p = p ** 4;
       } else {
         p = 0;
         for (const blob of blobs) {
@@ -125,8 +128,13 @@ export function drawOverlay(canvas: Canvas, prompt: string, seed: number): void 
   const margin = Math.max(3, Math.round(Math.min(width, height) * 0.04));
 
   // Banner: as large as fits in 80% of the width, capped so it never dominates the frame.
-  const bannerScale = fitScale(DEMO_BANNER, width * 0.8, Math.min(width, height) / 90);
-  const bannerChars = Math.max(1, Math.floor((width - 2 * margin + bannerScale) / (CELL_WIDTH * bannerScale)));
+  // Sizes follow sqrt(area) so wide and tall frames get text as large as square ones of equal area.
+  const size = Math.sqrt(width * height);
+  const bannerScale = fitScale(DEMO_BANNER, width * 0.8, Math.min(size / 90, height / 70));
+  const bannerChars = Math.max(
+    1,
+    Math.floor((width - 2 * margin + bannerScale) / (CELL_WIDTH * bannerScale)),
+  );
   const bannerLines = wrapText(DEMO_BANNER, bannerChars, 4);
   const bannerPad = Math.max(2, Math.round(bannerScale * 2.5));
   const bannerHeight = textBlockHeight(bannerLines.length, bannerScale) + 2 * bannerPad;
@@ -149,21 +157,28 @@ export function drawOverlay(canvas: Canvas, prompt: string, seed: number): void 
   const text = toFontText(prompt) || '(no prompt)';
   const areaTop = bannerHeight + margin;
   const areaBottom = height - (showFooter ? footerHeight : 0) - margin;
-  const panelWidth = width - 2 * margin;
-  const maxScale = Math.max(1, Math.round(Math.min(width, height) / 300));
+  const areaWidth = width - 2 * margin;
+  const maxScale = Math.max(1, Math.round(size / 220));
   let scale = maxScale;
   let pad = 0;
   let lines: string[] = [];
   for (; scale >= 1; scale--) {
     pad = Math.max(2, scale * 4);
-    const chars = Math.floor((panelWidth - 2 * pad + scale) / (CELL_WIDTH * scale));
-    const maxLines = Math.floor(((areaBottom - areaTop - 2 * pad) / scale + LINE_HEIGHT - 7) / LINE_HEIGHT);
-    lines = wrapText(text, chars, Math.max(1, maxLines));
-    if (scale === 1 || lines.join(' ').length >= text.length) break;
+    const chars = Math.floor((areaWidth - 2 * pad + scale) / (CELL_WIDTH * scale));
+    const maxLines = Math.max(
+      1,
+      Math.floor(((areaBottom - areaTop - 2 * pad) / scale + LINE_HEIGHT - GLYPH_HEIGHT) / LINE_HEIGHT),
+    );
+    const allLines = wrapText(text, chars, Number.POSITIVE_INFINITY);
+    lines = allLines.length <= maxLines ? allLines : wrapText(text, chars, maxLines);
+    if (scale === 1 || allLines.length <= maxLines) break;
   }
   scale = Math.max(1, scale);
+  // Hug the text so short prompts get a compact label rather than a full-width bar.
+  const panelWidth = Math.min(areaWidth, Math.max(...lines.map((line) => textWidth(line, scale))) + 2 * pad);
+  const panelLeft = (width - panelWidth) / 2;
   const panelHeight = textBlockHeight(lines.length, scale) + 2 * pad;
   const panelTop = Math.max(areaTop, areaTop + (areaBottom - areaTop - panelHeight) / 2);
-  fillRect(canvas, margin, panelTop, panelWidth, panelHeight, WHITE, 0.86, pad);
-  drawCentredLines(canvas, lines, margin, panelWidth, panelTop + pad, scale, INK);
+  fillRect(canvas, panelLeft, panelTop, panelWidth, panelHeight, WHITE, 0.86, pad);
+  drawCentredLines(canvas, lines, panelLeft, panelWidth, panelTop + pad, scale, INK);
 }

@@ -1,0 +1,144 @@
+import type { Db, DbOrTx } from '../../db/database';
+import { AppError, toFieldErrors } from '../../errors';
+import { recordAudit } from '../audit/audit.service';
+import * as favoritesRepo from '../favorites/favorites.repo';
+import { DEFAULT_MODEL_ID, MODEL_CATALOG } from './catalog.data';
+import * as repo from './catalog.repo';
+import type { CatalogModel, ModelCategory } from './catalog.types';
+import { buildInputSchema, priceFor, resolveModel } from './model-input';
+
+/** A catalog entry as it stands now: shipped definition plus admins' enable/price overrides. */
+export interface Model extends CatalogModel {
+  /** Per-unit credits after any admin re-price (the rule's `credits`). */
+  unitCredits: number;
+  /** What the default input costs, for lists. */
+  basePrice: number;
+  favorite: boolean;
+}
+
+const schemas = new Map(MODEL_CATALOG.map((m) => [m.id, buildInputSchema(m)]));
+
+async function overrides(db: DbOrTx) {
+  return new Map((await repo.listModelSettings(db)).map((s) => [s.model_id, s]));
+}
+
+function effective(
+  model: CatalogModel,
+  override: { enabled: boolean | null; price_credits: number | null } | undefined,
+  favorite: boolean,
+): Model {
+  const unitCredits = override?.price_credits ?? model.price.credits;
+  return {
+    ...model,
+    enabled: override?.enabled ?? model.enabled,
+    unitCredits,
+    basePrice: basePrice(model, unitCredits),
+    favorite,
+  };
+}
+
+const SAMPLE_ASSET_ID = '00000000-0000-4000-8000-000000000000';
+
+/** The price of the smallest sensible request: defaults, one-character texts, any required files. */
+function basePrice(model: CatalogModel, unitCredits: number): number {
+  const sample: Record<string, unknown> = {};
+  for (const field of model.fields) {
+    if (field.type === 'text' && (field.required || field.name === 'prompt'))
+      sample[field.name] = 'x'.repeat(field.minLength ?? 1);
+    if (field.type === 'file' && (field.required || model.requireOneOf?.[0] === field.name))
+      sample[field.name] = SAMPLE_ASSET_ID;
+  }
+  const parsed = schemas.get(model.id)?.safeParse(sample);
+  return priceFor(model, parsed?.success ? parsed.data : sample, unitCredits);
+}
+
+/**
+ * Models for a chat list: enabled only (all for admins), optionally one category, the user's
+ * favorites first, then the catalog's own order.
+ */
+export async function listModels(
+  db: DbOrTx,
+  opts: { userId?: string; category?: ModelCategory; includeDisabled?: boolean } = {},
+): Promise<Model[]> {
+  const [settings, favorites] = await Promise.all([
+    overrides(db),
+    opts.userId ? favoritesRepo.listFavoriteIds(db, opts.userId) : Promise.resolve([] as string[]),
+  ]);
+  const favoriteSet = new Set(favorites);
+  const models = MODEL_CATALOG.filter((m) => !opts.category || m.category === opts.category)
+    .map((m) => effective(m, settings.get(m.id), favoriteSet.has(m.id)))
+    .filter((m) => opts.includeDisabled || m.enabled);
+  return [...models.filter((m) => m.favorite), ...models.filter((m) => !m.favorite)];
+}
+
+/** One model by id or alias (case-insensitive); NOT_FOUND for unknown names. */
+export async function getModel(db: DbOrTx, idOrAlias: string, userId?: string): Promise<Model> {
+  const model = resolveModel(MODEL_CATALOG, idOrAlias);
+  if (!model) {
+    throw AppError.invalidInput(`There is no model called "${idOrAlias}". Try /models to see them.`, {
+      model: [`unknown model "${idOrAlias}"`],
+    });
+  }
+  const [override, favorite] = await Promise.all([
+    repo.findModelSettings(db, model.id),
+    userId ? favoritesRepo.isFavorite(db, userId, model.id) : Promise.resolve(false),
+  ]);
+  return effective(model, override, favorite);
+}
+
+/** A model that can be used right now: MODEL_DISABLED when an admin switched it off. */
+export async function getUsableModel(db: DbOrTx, idOrAlias: string | undefined): Promise<Model> {
+  const model = await getModel(db, idOrAlias ?? DEFAULT_MODEL_ID);
+  if (!model.enabled) throw new AppError('MODEL_DISABLED', `${model.name} is switched off at the moment`);
+  return model;
+}
+
+/**
+ * Validates a user's input against the model's schema; returns it with defaults filled in.
+ * INVALID_INPUT carries one message list per field.
+ */
+export function validateModelInput(
+  model: CatalogModel,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  const schema = schemas.get(model.id) ?? buildInputSchema(model);
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw AppError.invalidInput(`Some options are not right for ${model.name}`, toFieldErrors(result.error));
+}
+
+/** Credits the validated input costs on this model. */
+export function quotePrice(model: Model, input: Record<string, unknown>): number {
+  return priceFor(model, input, model.unitCredits);
+}
+
+/** Enables, disables or re-prices a model; audited with the admin's reason. */
+export async function updateModelSettings(
+  db: Db,
+  input: {
+    modelId: string;
+    enabled?: boolean;
+    priceCredits?: number | null;
+    actorUserId: string;
+    reason: string;
+  },
+): Promise<Model> {
+  const model = await getModel(db, input.modelId);
+  await db.transaction().execute(async (tx) => {
+    await repo.upsertModelSettings(tx, {
+      model_id: model.id,
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+      ...(input.priceCredits !== undefined ? { price_credits: input.priceCredits } : {}),
+      updated_by: input.actorUserId,
+    });
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'model.update',
+      targetType: 'model',
+      targetId: model.id,
+      reason: input.reason,
+      data: { enabled: input.enabled, priceCredits: input.priceCredits },
+    });
+  });
+  return getModel(db, model.id);
+}

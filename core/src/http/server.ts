@@ -1,0 +1,123 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { sql } from 'kysely';
+import { AppError } from '../errors';
+import { appRouter } from '../trpc/app.router';
+import { createContext, type Deps } from '../trpc/context';
+import type { Metrics } from './metrics';
+
+/** A route handler that returns false when the request is not for it. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface HttpServerOptions {
+  deps: Deps;
+  metrics: Metrics;
+  /** Extra routes (webhooks, files, static web-admin), tried in order before the 404. */
+  routes?: { prefix: string; name: string; handle: RouteHandler }[];
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}
+
+/** Core's HTTP surface: /trpc, /healthz, /metrics and the extra routes; everything else is a JSON 404. */
+export function createHttpServer(opts: HttpServerOptions): http.Server {
+  const { deps, metrics } = opts;
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: ({ req, res }) =>
+      createContext(deps, headersOf(req), { append: (name, value) => res.appendHeader(name, value) }),
+    onError: ({ error, path, ctx }) => {
+      if (error.code !== 'INTERNAL_SERVER_ERROR' || error.cause instanceof AppError) return;
+      (ctx?.logger ?? deps.logger).error('procedure failed', { path, error: error.cause ?? error });
+    },
+  });
+
+  const routes: { prefix: string; name: string; handle: RouteHandler }[] = [
+    {
+      prefix: '/trpc/',
+      name: 'trpc',
+      handle: async (req, res) => {
+        await trpc(req, res);
+        return true;
+      },
+    },
+    {
+      prefix: '/healthz',
+      name: 'healthz',
+      handle: async (_req, res) => {
+        try {
+          await sql`select 1`.execute(deps.db);
+          sendJson(res, 200, { status: 'ok' });
+        } catch {
+          sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
+        }
+        return true;
+      },
+    },
+    {
+      prefix: '/metrics',
+      name: 'metrics',
+      handle: async (_req, res) => {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(body);
+        return true;
+      },
+    },
+    ...(opts.routes ?? []),
+  ];
+
+  return http.createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = routes.find(
+      (r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
+    );
+    const name = route?.name ?? 'not_found';
+    const stopTimer = metrics.httpDuration.startTimer({ route: name });
+    res.on('finish', () => {
+      stopTimer();
+      metrics.httpRequests.inc({ route: name, status: String(res.statusCode) });
+    });
+    try {
+      if (!route || !(await route.handle(req, res))) sendJson(res, 404, { error: 'Not found' });
+    } catch (error) {
+      deps.logger.error('request failed', { route: name, error });
+      if (!res.headersSent) sendJson(res, 500, { error: 'Something went wrong on our side' });
+      else res.destroy();
+    }
+  });
+}
+
+/** Listens and resolves with the bound address (port 0 picks a free port). */
+export function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+/** Stops accepting connections and waits (bounded) for in-flight requests. */
+export async function closeGracefully(server: http.Server, timeoutMs = 10_000): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await closed;
+  clearTimeout(timer);
+}

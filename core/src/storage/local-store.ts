@@ -1,0 +1,663 @@
+/**
+ * Local-disk object store. Layout under `rootDir`:
+ *
+ *   objects/<key>       the bytes
+ *   meta/<key>.json     { contentType } sidecar (size always comes from the data file itself)
+ *   tmp/<uuid>          in-flight writes; renamed into place only when complete
+ *
+ * Writes go to tmp/ first and are renamed into place (atomic on one filesystem), so readers never see
+ * a partial object. URLs point at core's own `/files/<key>` route, served by `createLocalFilesHandler`
+ * and authenticated with an HMAC-SHA256 over the request's method, key, expiry and constraints.
+ */
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Dirent, Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  assertByteCount,
+  assertContentType,
+  assertExpiry,
+  assertValidKey,
+  assertValidPrefix,
+  contentDisposition,
+  contentTypeEssence,
+  isValidKey,
+  ObjectNotFoundError,
+  type ObjectStore,
+  type PresignedUpload,
+  type StoredObjectInfo,
+  toBuffer,
+} from './object-store';
+
+export interface LocalStoreConfig {
+  /** Directory holding the objects (created on demand). */
+  rootDir: string;
+  /** Public base URL of core, e.g. `https://atelier.example` or `http://127.0.0.1:3000`; `/files/<key>` is appended. */
+  publicUrl: string;
+  /** HMAC key for signed URLs; at least 16 characters. */
+  signingSecret: string;
+}
+
+export interface LocalObjectStore extends ObjectStore {
+  readonly kind: 'local';
+  readonly rootDir: string;
+  readonly publicUrl: string;
+  /** Opens an object for streaming; null when missing. The caller must consume or destroy `stream`. */
+  openReadStream(key: string): Promise<{ info: StoredObjectInfo; stream: Readable } | null>;
+  /**
+   * Streams `source` into a temp file and renames it into place only when complete. Throws ObjectTooLargeError as
+   * soon as more than `maxBytes` arrived (nothing is stored, `source` is paused, not destroyed, so an HTTP
+   * response can still be sent on its socket).
+   */
+  putStream(
+    key: string,
+    source: Readable,
+    contentType: string,
+    opts: { maxBytes: number },
+  ): Promise<StoredObjectInfo>;
+}
+
+export class ObjectTooLargeError extends Error {
+  readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    super(`object larger than ${maxBytes} bytes`);
+    this.name = 'ObjectTooLargeError';
+    this.maxBytes = maxBytes;
+  }
+}
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const SIGNATURE_VERSION = 'atelier-files-v1';
+
+interface SignedFields {
+  method: 'GET' | 'PUT';
+  key: string;
+  exp: string;
+  ct?: string | undefined;
+  max?: string | undefined;
+  dn?: string | undefined;
+}
+
+function sign(secret: string, f: SignedFields): Buffer {
+  // JSON array: unambiguous field boundaries whatever the values contain.
+  const canonical = JSON.stringify([
+    SIGNATURE_VERSION,
+    f.method,
+    f.key,
+    f.exp,
+    f.ct ?? '',
+    f.max ?? '',
+    f.dn ?? '',
+  ]);
+  return createHmac('sha256', secret).update(canonical).digest();
+}
+
+function verify(secret: string, f: SignedFields, sig: string): boolean {
+  const expected = sign(secret, f);
+  const given = Buffer.from(sig, 'base64url');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function assertSecret(secret: string): void {
+  if (typeof secret !== 'string' || secret.length < 16) {
+    throw new Error('local object store: signingSecret must be at least 16 characters');
+  }
+}
+
+function errno(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err ? String((err as NodeJS.ErrnoException).code) : undefined;
+}
+
+/** ENOENT and friends: the key does not name a file. */
+function isMissing(err: unknown): boolean {
+  const code = errno(err);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function createLocalStore(config: LocalStoreConfig): LocalObjectStore {
+  assertSecret(config.signingSecret);
+  const rootDir = config.rootDir;
+  const publicUrl = config.publicUrl.replace(/\/+$/, '');
+  const secret = config.signingSecret;
+  const objectsDir = join(rootDir, 'objects');
+  const metaDir = join(rootDir, 'meta');
+  const tmpDir = join(rootDir, 'tmp');
+
+  const dataPath = (key: string) => join(objectsDir, key);
+  const metaPath = (key: string) => join(metaDir, `${key}.json`);
+  const tempPath = () => join(tmpDir, `${randomUUID()}.part`);
+
+  async function readContentType(key: string): Promise<string> {
+    try {
+      const meta = JSON.parse(await readFile(metaPath(key), 'utf8')) as { contentType?: unknown };
+      return typeof meta.contentType === 'string' ? meta.contentType : DEFAULT_CONTENT_TYPE;
+    } catch {
+      return DEFAULT_CONTENT_TYPE;
+    }
+  }
+
+  async function statFile(key: string): Promise<Stats | null> {
+    try {
+      const s = await stat(dataPath(key));
+      return s.isFile() ? s : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Moves finished temp files into place. Data first, then the sidecar. */
+  async function commit(key: string, tmpData: string, contentType: string): Promise<void> {
+    const tmpMeta = tempPath();
+    await writeFile(tmpMeta, JSON.stringify({ contentType }));
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await mkdir(dirname(dataPath(key)), { recursive: true });
+          await mkdir(dirname(metaPath(key)), { recursive: true });
+          await rename(tmpData, dataPath(key));
+          await rename(tmpMeta, metaPath(key));
+          return;
+        } catch (err) {
+          const code = errno(err);
+          // A concurrent delete may prune a directory between mkdir and rename: retry once.
+          if (code === 'ENOENT' && attempt === 0) continue;
+          if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY') {
+            throw new Error(`object key ${key} conflicts with an existing object path (${code})`);
+          }
+          throw err;
+        }
+      }
+    } catch (err) {
+      await rm(tmpMeta, { force: true });
+      throw err;
+    }
+  }
+
+  /** Removes now-empty parent directories of `key` up to (excluding) `base`. Best effort. */
+  async function prune(base: string, relPath: string): Promise<void> {
+    let dir = dirname(relPath);
+    while (dir !== '.' && dir !== '/' && dir !== '') {
+      try {
+        await rmdir(join(base, dir));
+      } catch {
+        return; // not empty, already gone, or raced with a writer
+      }
+      dir = dirname(dir);
+    }
+  }
+
+  /** unlink that treats "not a file there" (missing, or a directory of other keys) as already gone. */
+  async function unlinkFile(path: string): Promise<void> {
+    try {
+      await unlink(path);
+    } catch (err) {
+      if (isMissing(err) || errno(err) === 'EPERM') {
+        // EPERM: unlink(2) on a directory on Linux/macOS; make sure that is what it was.
+        const s = await stat(path).catch(() => null);
+        if (!s || s.isDirectory()) return;
+      }
+      throw err;
+    }
+  }
+
+  async function removeKey(key: string): Promise<boolean> {
+    const existed = (await statFile(key)) !== null;
+    await unlinkFile(dataPath(key));
+    await unlinkFile(metaPath(key));
+    await prune(objectsDir, key);
+    await prune(metaDir, `${key}.json`);
+    return existed;
+  }
+
+  /** All keys (files) under objects/<relDir>, recursively. */
+  async function walk(relDir: string, out: string[]): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(objectsDir, relDir), { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(rel, out);
+      else if (entry.isFile()) out.push(rel);
+    }
+  }
+
+  async function writeTemp(
+    source: AsyncIterable<Buffer> | Buffer,
+    maxBytes?: number,
+  ): Promise<[string, number]> {
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = tempPath();
+    const fh = await open(tmp, 'wx');
+    let size = 0;
+    try {
+      if (Buffer.isBuffer(source)) {
+        await fh.writeFile(source);
+        size = source.length;
+      } else {
+        for await (const chunk of source) {
+          size += chunk.length;
+          if (maxBytes !== undefined && size > maxBytes) throw new ObjectTooLargeError(maxBytes);
+          await fh.write(chunk);
+        }
+      }
+      await fh.close();
+      return [tmp, size];
+    } catch (err) {
+      await fh.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  const store: LocalObjectStore = {
+    kind: 'local',
+    rootDir,
+    publicUrl,
+
+    async put(key, body, contentType) {
+      assertValidKey(key);
+      assertContentType(contentType);
+      const buf = toBuffer(body);
+      const [tmp, size] = await writeTemp(buf);
+      try {
+        await commit(key, tmp, contentType);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      return { key, size, contentType };
+    },
+
+    async putStream(key, source, contentType, opts) {
+      assertValidKey(key);
+      assertContentType(contentType);
+      assertByteCount(opts.maxBytes, 'maxBytes');
+      const [tmp, size] = await writeTemp(pausingIterator(source), opts.maxBytes);
+      try {
+        await commit(key, tmp, contentType);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      return { key, size, contentType };
+    },
+
+    async get(key) {
+      assertValidKey(key);
+      try {
+        return await readFile(dataPath(key));
+      } catch (err) {
+        if (isMissing(err)) throw new ObjectNotFoundError(key);
+        throw err;
+      }
+    },
+
+    async head(key) {
+      assertValidKey(key);
+      const s = await statFile(key);
+      if (!s) return null;
+      return { key, size: s.size, contentType: await readContentType(key) };
+    },
+
+    async readRange(key, bytes) {
+      assertValidKey(key);
+      assertByteCount(bytes, 'bytes');
+      let fh: FileHandle;
+      try {
+        fh = await open(dataPath(key), 'r');
+      } catch (err) {
+        if (isMissing(err)) throw new ObjectNotFoundError(key);
+        throw err;
+      }
+      try {
+        if (!(await fh.stat()).isFile()) throw new ObjectNotFoundError(key);
+        const buf = Buffer.alloc(bytes);
+        let filled = 0;
+        while (filled < bytes) {
+          const { bytesRead } = await fh.read(buf, filled, bytes - filled, filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buf.subarray(0, filled);
+      } catch (err) {
+        if (isMissing(err)) throw new ObjectNotFoundError(key);
+        throw err;
+      } finally {
+        await fh.close();
+      }
+    },
+
+    async delete(key) {
+      assertValidKey(key);
+      await removeKey(key);
+    },
+
+    async deletePrefix(prefix) {
+      assertValidPrefix(prefix);
+      // S3 semantics: plain string prefix. Walk the deepest directory the prefix pins down, then filter.
+      const slash = prefix.lastIndexOf('/');
+      const dir = slash === -1 ? '' : prefix.slice(0, slash);
+      const keys: string[] = [];
+      await walk(dir, keys);
+      let deleted = 0;
+      for (const key of keys) {
+        if (!key.startsWith(prefix) || !isValidKey(key)) continue;
+        if (await removeKey(key)) deleted++;
+      }
+      return deleted;
+    },
+
+    async signedGetUrl(key, opts) {
+      assertValidKey(key);
+      assertExpiry(opts.expiresInSeconds);
+      const exp = String(unixNow() + opts.expiresInSeconds);
+      const dn = opts.downloadName;
+      if (dn !== undefined && (dn.length === 0 || dn.length > 255)) {
+        throw new RangeError('downloadName must be 1..255 characters');
+      }
+      const sig = sign(secret, { method: 'GET', key, exp, dn }).toString('base64url');
+      const q = new URLSearchParams({ exp });
+      if (dn !== undefined) q.set('dn', dn);
+      q.set('sig', sig);
+      return `${publicUrl}/files/${key}?${q}`;
+    },
+
+    async presignUpload(key, opts): Promise<PresignedUpload> {
+      assertValidKey(key);
+      assertContentType(opts.contentType);
+      assertByteCount(opts.maxBytes, 'maxBytes');
+      assertExpiry(opts.expiresInSeconds);
+      const expUnix = unixNow() + opts.expiresInSeconds;
+      const exp = String(expUnix);
+      const ct = opts.contentType;
+      const max = String(opts.maxBytes);
+      const sig = sign(secret, { method: 'PUT', key, exp, ct, max }).toString('base64url');
+      const q = new URLSearchParams({ exp, ct, max, sig });
+      return {
+        url: `${publicUrl}/files/${key}?${q}`,
+        method: 'PUT',
+        headers: { 'Content-Type': ct },
+        expiresAt: new Date(expUnix * 1000),
+      };
+    },
+
+    async openReadStream(key) {
+      assertValidKey(key);
+      let fh: FileHandle;
+      try {
+        fh = await open(dataPath(key), 'r');
+      } catch (err) {
+        if (isMissing(err)) return null;
+        throw err;
+      }
+      try {
+        const s = await fh.stat();
+        if (!s.isFile()) {
+          await fh.close();
+          return null;
+        }
+        const info = { key, size: s.size, contentType: await readContentType(key) };
+        // The open handle pins this version of the file even if it is replaced or deleted meanwhile.
+        return { info, stream: fh.createReadStream({ autoClose: true }) };
+      } catch (err) {
+        await fh.close().catch(() => {});
+        throw err;
+      }
+    },
+  };
+  return store;
+}
+
+/**
+ * Iterates a Readable without destroying it when iteration stops early (unlike `for await` on the stream
+ * itself, which would destroy an IncomingMessage and with it the socket we still want to answer on).
+ */
+async function* pausingIterator(source: Readable): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let done = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const onData = (chunk: Buffer | string) => {
+    queue.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    source.pause();
+    notify();
+  };
+  const onEnd = () => {
+    done = true;
+    notify();
+  };
+  const onError = (err: Error) => {
+    failure = err;
+    notify();
+  };
+  const onClose = () => {
+    if (!source.readableEnded && !failure) failure = new Error('upload aborted by client');
+    notify();
+  };
+  source.on('data', onData);
+  source.on('end', onEnd);
+  source.on('error', onError);
+  source.on('close', onClose);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (done) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        source.resume();
+      });
+    }
+  } finally {
+    source.off('data', onData);
+    source.off('end', onEnd);
+    source.off('error', onError);
+    source.off('close', onClose);
+    source.pause();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP handler for /files/<key>
+// ---------------------------------------------------------------------------------------------------------
+
+export interface LocalFilesHandlerOptions {
+  signingSecret: string;
+  /**
+   * Path prefix the handler answers under. Defaults to the path of the store's publicUrl + `/files/`
+   * (i.e. exactly the URLs the store signs); set it if a proxy strips part of the path.
+   */
+  pathPrefix?: string;
+}
+
+export type LocalFilesHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve) => {
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(payload)),
+      'Cache-Control': 'no-store',
+      ...headers,
+    });
+    res.end(payload, () => resolve());
+    res.once('close', () => resolve());
+  });
+}
+
+/**
+ * Answers before the request body was read (413/415/403 on PUT): close the connection afterwards and drain
+ * what the client is still sending for a moment so it can read the response instead of getting a reset.
+ */
+async function rejectUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+): Promise<void> {
+  await sendJson(res, status, body, { Connection: 'close' });
+  if (!req.readableEnded) {
+    req.resume();
+    setTimeout(() => req.destroy(), 2000).unref();
+  }
+}
+
+export function createLocalFilesHandler(
+  store: LocalObjectStore,
+  opts: LocalFilesHandlerOptions,
+): LocalFilesHandler {
+  assertSecret(opts.signingSecret);
+  const secret = opts.signingSecret;
+  const basePath = new URL(store.publicUrl).pathname.replace(/\/+$/, '');
+  const prefix = opts.pathPrefix ?? `${basePath}/files/`;
+
+  return async function localFilesHandler(req, res) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(prefix)) return false;
+    const isPut = req.method === 'PUT';
+    const reject = (status: number, error: string, extra: Record<string, unknown> = {}) =>
+      isPut
+        ? rejectUpload(req, res, status, { error, ...extra })
+        : sendJson(res, status, { error, ...extra });
+
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'PUT') {
+        res.setHeader('Allow', 'GET, HEAD, PUT');
+        await rejectUpload(req, res, 405, { error: 'method not allowed' });
+        return true;
+      }
+      const key = url.pathname.slice(prefix.length);
+      if (!isValidKey(key)) {
+        await reject(400, 'invalid key');
+        return true;
+      }
+      const q = url.searchParams;
+      const exp = q.get('exp') ?? '';
+      const sig = q.get('sig') ?? '';
+      const fields: SignedFields = isPut
+        ? { method: 'PUT', key, exp, ct: q.get('ct') ?? '', max: q.get('max') ?? '' }
+        : { method: 'GET', key, exp, dn: q.get('dn') ?? undefined };
+      if (!/^\d{1,12}$/.test(exp) || !sig || !verify(secret, fields, sig)) {
+        await reject(403, 'invalid signature');
+        return true;
+      }
+      if (Number(exp) < unixNow()) {
+        await reject(403, 'link expired');
+        return true;
+      }
+      if (isPut) await handlePut(req, res, key, fields);
+      else await handleGet(req, res, key, Number(exp), fields.dn);
+      return true;
+    } catch (err) {
+      if (!res.headersSent) await sendJson(res, 500, { error: 'internal error' }, { Connection: 'close' });
+      else res.destroy(err instanceof Error ? err : undefined);
+      return true;
+    }
+  };
+
+  async function handleGet(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    exp: number,
+    downloadName: string | undefined,
+  ): Promise<void> {
+    const opened = await store.openReadStream(key);
+    if (!opened) {
+      await sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    const { info, stream } = opened;
+    const headers: Record<string, string> = {
+      'Content-Type': info.contentType,
+      'Content-Length': String(info.size),
+      'Cache-Control': `private, max-age=${Math.max(0, exp - unixNow())}`,
+      'X-Content-Type-Options': 'nosniff',
+      // Files are user content served from core's origin: never let them run script there.
+      'Content-Security-Policy': "default-src 'none'; img-src 'self'; media-src 'self'; sandbox",
+    };
+    if (downloadName !== undefined) headers['Content-Disposition'] = contentDisposition(downloadName);
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') {
+      stream.destroy();
+      res.end();
+      return;
+    }
+    try {
+      await pipeline(stream, res);
+    } catch {
+      // client went away mid-download; pipeline already destroyed both ends
+    }
+  }
+
+  async function handlePut(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    fields: SignedFields,
+  ): Promise<void> {
+    const maxBytes = Number(fields.max);
+    const signedType = fields.ct ?? '';
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !signedType) {
+      await rejectUpload(req, res, 400, { error: 'malformed upload link' });
+      return;
+    }
+    const sentType = req.headers['content-type'] ?? '';
+    if (contentTypeEssence(sentType) !== contentTypeEssence(signedType)) {
+      await rejectUpload(req, res, 415, {
+        error: `content type must be ${signedType}`,
+        expected: signedType,
+        received: sentType || null,
+      });
+      return;
+    }
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > maxBytes) {
+      await rejectUpload(req, res, 413, { error: `file too large (max ${maxBytes} bytes)`, maxBytes });
+      return;
+    }
+    let info: StoredObjectInfo;
+    try {
+      info = await store.putStream(key, req, signedType, { maxBytes });
+    } catch (err) {
+      if (err instanceof ObjectTooLargeError) {
+        await rejectUpload(req, res, 413, { error: `file too large (max ${maxBytes} bytes)`, maxBytes });
+        return;
+      }
+      if (req.destroyed || (err instanceof Error && err.message === 'upload aborted by client')) {
+        res.destroy();
+        return;
+      }
+      throw err;
+    }
+    await sendJson(res, 201, { key: info.key, size: info.size, contentType: info.contentType });
+  }
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { Platform } from '../db/types';
+import {
+  ensureSpace,
+  ensureUser,
+  joinSpace,
+  type Space,
+  type User,
+} from '../domain/accounts/accounts.service';
+import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import type { Logger } from '../logger';
+
+/** Everything a procedure may use; built once at start-up (see app.ts). */
+export interface Deps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  actors: ActorResolver;
+}
+
+export type Caller =
+  | { kind: 'anonymous'; authError?: string }
+  | { kind: 'service'; service: ServiceCaller; user: User | null; space: Space | null }
+  | { kind: 'web'; user: User; sessionToken: string };
+
+export interface Context {
+  deps: Deps;
+  caller: Caller;
+  requestId: string;
+  logger: Logger;
+  /** Response headers a procedure may set (the web session cookie). */
+  resHeaders: ResponseHeaders | null;
+}
+
+export interface ResponseHeaders {
+  append(name: string, value: string): void;
+}
+
+export const ACTOR_HEADER = 'x-atelier-actor';
+export const SESSION_COOKIE = 'atelier_session';
+
+/**
+ * What a bot states about who is acting and where, sent base64url(JSON) in `x-atelier-actor`.
+ * The platform is not part of it: it comes from the service token, so a bot can only act for its own platform.
+ */
+export const actorSchema = z.object({
+  userId: z.string().min(1).max(128),
+  userName: z.string().min(1).max(200),
+  space: z
+    .object({
+      id: z.string().min(1).max(256),
+      kind: z.enum(['guild', 'workspace', 'group', 'dm']),
+      name: z.string().min(1).max(200),
+    })
+    .nullable()
+    .default(null),
+});
+export type ActorClaim = z.infer<typeof actorSchema>;
+
+export function encodeActor(actor: z.input<typeof actorSchema>): string {
+  return Buffer.from(JSON.stringify(actor)).toString('base64url');
+}
+
+/**
+ * Turns credentials into users and spaces, with small in-process caches: service tokens for a minute
+ * (a revoked token stops working within that time) and memberships already recorded.
+ */
+export class ActorResolver {
+  private readonly tokens = new Map<string, { caller: ServiceCaller | null; until: number }>();
+  private readonly memberships = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly starterCredits: number,
+  ) {}
+
+  async service(token: string): Promise<ServiceCaller | null> {
+    const cached = this.tokens.get(token);
+    if (cached && cached.until > Date.now()) return cached.caller;
+    const caller = await verifyServiceToken(this.db, token);
+    if (this.tokens.size > 1000) this.tokens.clear();
+    this.tokens.set(token, { caller, until: Date.now() + 60_000 });
+    return caller;
+  }
+
+  async actor(platform: Platform, claim: ActorClaim): Promise<{ user: User; space: Space | null }> {
+    const user = await ensureUser(
+      this.db,
+      { platform, platformUserId: claim.userId, displayName: claim.userName },
+      this.starterCredits,
+    );
+    if (!claim.space) return { user, space: null };
+    const space = await ensureSpace(this.db, {
+      platform,
+      platformSpaceId: claim.space.id,
+      kind: claim.space.kind,
+      name: claim.space.name,
+    });
+    const key = `${space.id}:${user.id}`;
+    if (!this.memberships.has(key)) {
+      await joinSpace(this.db, space.id, user.id);
+      if (this.memberships.size > 50_000) this.memberships.clear();
+      this.memberships.add(key);
+    }
+    return { user, space };
+  }
+}
+
+function bearer(headers: Headers): string | null {
+  const auth = headers.get('authorization');
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  const cookie = headers.get('cookie') ?? '';
+  const match = cookie.match(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`));
+  return match?.[1] ?? null;
+}
+
+async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
+  const token = bearer(headers);
+  if (!token) return { kind: 'anonymous' };
+  if (token.startsWith('atl_')) {
+    const service = await deps.actors.service(token);
+    if (!service) return { kind: 'anonymous', authError: 'Unknown or revoked service token' };
+    const raw = headers.get(ACTOR_HEADER);
+    if (!raw) return { kind: 'service', service, user: null, space: null };
+    let claim: ActorClaim;
+    try {
+      claim = actorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    } catch {
+      return { kind: 'anonymous', authError: `Malformed ${ACTOR_HEADER} header` };
+    }
+    const { user, space } = await deps.actors.actor(service.platform, claim);
+    return { kind: 'service', service, user, space };
+  }
+  const user = await verifySession(deps.db, token);
+  if (!user) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
+  return { kind: 'web', user, sessionToken: token };
+}
+
+/** Builds a request's context from its headers. Bad credentials make an anonymous caller, refused later. */
+export async function createContext(
+  deps: Deps,
+  headers: Headers,
+  resHeaders: ResponseHeaders | null = null,
+): Promise<Context> {
+  const requestId = headers.get('x-request-id') ?? randomUUID();
+  const caller = await resolveCaller(deps, headers);
+  const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
+  return { deps, caller, requestId, resHeaders, logger: deps.logger.child({ requestId, userId }) };
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { ensureTeamAccount, getSpace, searchAccounts } from '../../domain/accounts/accounts.service';
+import { getTeamPolicy, setTeamPolicy } from '../../domain/accounts/team-policy.service';
+import { listAudit, recordAudit } from '../../domain/audit/audit.service';
+import { listModels, updateModelSettings } from '../../domain/catalog/catalog.service';
+import { addCredits, adjustCredits, getBalance, listLedger } from '../../domain/credits/credits.service';
+import { adminProcedure, moderatorProcedure, router } from '../trpc';
+
+const reason = z.string().trim().min(3, 'Say why (at least 3 characters)').max(500);
+const idempotencyKey = z.string().trim().min(8).max(200);
+
+export const adminRouter = router({
+  searchAccounts: moderatorProcedure
+    .input(
+      z.strictObject({
+        query: z.string().trim().min(1).max(200),
+        limit: z.number().int().min(1).max(100).default(20),
+      }),
+    )
+    .query(({ ctx, input }) => searchAccounts(ctx.deps.db, input.query, input.limit)),
+
+  account: moderatorProcedure
+    .input(z.strictObject({ accountId: z.uuid(), cursor: z.number().int().positive().optional() }))
+    .query(async ({ ctx, input }) => {
+      const { db } = ctx.deps;
+      const balance = await getBalance(db, input.accountId);
+      const ledger = await listLedger(db, input.accountId, { beforeId: input.cursor, limit: 50 });
+      const policy = balance.kind === 'team' ? await getTeamPolicy(db, input.accountId) : null;
+      return { balance, ledger, policy };
+    }),
+
+  /** Adds credits with a reason; the idempotency key makes a double-clicked form count once. */
+  grant: adminProcedure
+    .input(
+      z.strictObject({
+        accountId: z.uuid(),
+        amount: z.number().int().min(1).max(10_000_000),
+        reason,
+        idempotencyKey,
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.deps.db.transaction().execute(async (tx) => {
+        const result = await addCredits(tx, {
+          accountId: input.accountId,
+          amount: input.amount,
+          kind: 'grant',
+          idempotencyKey: `admin:${input.idempotencyKey}`,
+          actorUserId: ctx.user.id,
+          reason: input.reason,
+        });
+        if (result.applied) {
+          await recordAudit(tx, {
+            actorUserId: ctx.user.id,
+            action: 'credits.grant',
+            targetType: 'credit_account',
+            targetId: input.accountId,
+            reason: input.reason,
+            data: { amount: input.amount },
+          });
+        }
+        return result;
+      }),
+    ),
+
+  /** Corrects a balance up or down with a reason; never below zero. */
+  adjust: adminProcedure
+    .input(
+      z.strictObject({
+        accountId: z.uuid(),
+        delta: z
+          .number()
+          .int()
+          .min(-10_000_000)
+          .max(10_000_000)
+          .refine((d) => d !== 0, 'must not be 0'),
+        reason,
+        idempotencyKey,
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.deps.db.transaction().execute(async (tx) => {
+        const result = await adjustCredits(tx, {
+          accountId: input.accountId,
+          delta: input.delta,
+          idempotencyKey: `admin:${input.idempotencyKey}`,
+          actorUserId: ctx.user.id,
+          reason: input.reason,
+        });
+        if (result.applied) {
+          await recordAudit(tx, {
+            actorUserId: ctx.user.id,
+            action: 'credits.adjust',
+            targetType: 'credit_account',
+            targetId: input.accountId,
+            reason: input.reason,
+            data: { delta: input.delta },
+          });
+        }
+        return result;
+      }),
+    ),
+
+  createTeamAccount: adminProcedure
+    .input(z.strictObject({ spaceId: z.uuid() }))
+    .mutation(async ({ ctx, input }) => {
+      await getSpace(ctx.deps.db, input.spaceId);
+      const accountId = await ensureTeamAccount(ctx.deps.db, input.spaceId);
+      return getBalance(ctx.deps.db, accountId);
+    }),
+
+  setTeamPolicy: adminProcedure
+    .input(
+      z.strictObject({
+        accountId: z.uuid(),
+        reason,
+        spenders: z.enum(['all_members', 'listed_members']).optional(),
+        memberMonthlyCap: z.number().int().min(0).max(100_000_000).nullable().optional(),
+        allowedModels: z.array(z.string().min(1).max(200)).max(100).nullable().optional(),
+        listedSpenders: z.array(z.uuid()).max(10_000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => setTeamPolicy(ctx.deps.db, { ...input, actorUserId: ctx.user.id })),
+
+  audit: moderatorProcedure
+    .input(
+      z
+        .strictObject({
+          cursor: z.number().int().positive().optional(),
+          targetType: z.string().max(50).optional(),
+          targetId: z.string().max(200).optional(),
+        })
+        .default({}),
+    )
+    .query(({ ctx, input }) => listAudit(ctx.deps.db, { beforeId: input.cursor, ...input })),
+
+  models: moderatorProcedure.query(({ ctx }) => listModels(ctx.deps.db, { includeDisabled: true })),
+
+  updateModel: adminProcedure
+    .input(
+      z.strictObject({
+        modelId: z.string().min(1).max(200),
+        enabled: z.boolean().optional(),
+        priceCredits: z.number().int().min(1).max(1_000_000).nullable().optional(),
+        reason,
+      }),
+    )
+    .mutation(({ ctx, input }) => updateModelSettings(ctx.deps.db, { ...input, actorUserId: ctx.user.id })),
+});

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { login, logout, SESSION_TTL_MS } from '../../domain/auth/auth.service';
+import { SESSION_COOKIE } from '../context';
+import { publicProcedure, router } from '../trpc';
+
+export const authRouter = router({
+  /** Password sign-in for admins and moderators; sets an HttpOnly session cookie and returns the token. */
+  login: publicProcedure
+    .input(
+      z.strictObject({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const session = await login(ctx.deps.db, input.username, input.password);
+      const secure = ctx.deps.config.publicUrl.startsWith('https:') ? '; Secure' : '';
+      ctx.resHeaders?.append(
+        'set-cookie',
+        `${SESSION_COOKIE}=${session.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,
+      );
+      ctx.logger.info('web sign-in', { username: input.username });
+      return session;
+    }),
+
+  logout: publicProcedure.mutation(async ({ ctx }) => {
+    if (ctx.caller.kind === 'web') await logout(ctx.deps.db, ctx.caller.sessionToken);
+    ctx.resHeaders?.append('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    return { ok: true };
+  }),
+
+  /** Who is signed in (null when nobody). */
+  session: publicProcedure.query(({ ctx }) => (ctx.caller.kind === 'web' ? { user: ctx.caller.user } : null)),
+});

@@ -1,0 +1,100 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Space, User } from '../domain/accounts/accounts.service';
+import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
+import type { Context } from './context';
+import { TRPC_CODE_FOR } from './error-map';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    let appCode: AppErrorCode | null = null;
+    let fieldErrors: FieldErrors | null = null;
+    let details: Record<string, unknown> | null = null;
+    if (cause instanceof AppError) {
+      appCode = cause.code;
+      const { fieldErrors: fe, ...rest } = cause.details;
+      fieldErrors = fe ?? null;
+      details = rest;
+    } else if (cause instanceof ZodError) {
+      appCode = 'INVALID_INPUT';
+      fieldErrors = toFieldErrors(cause);
+    }
+    const message = cause instanceof ZodError ? 'Some fields are not valid' : shape.message;
+    // Unexpected errors never leak internals to callers; the log has them.
+    const safeMessage =
+      error.code === 'INTERNAL_SERVER_ERROR' && !appCode ? 'Something went wrong on our side' : message;
+    return {
+      ...shape,
+      message: safeMessage,
+      data: { ...shape.data, stack: undefined, appCode, fieldErrors, details },
+    };
+  },
+});
+
+/** Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the adapter). */
+const errors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Anyone, signed in or not. */
+export const publicProcedure = t.procedure.use(errors);
+
+/** A bot with a valid service token (no particular user). */
+export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== 'service') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  }
+  return next({ ctx: { service: ctx.caller.service } });
+});
+
+/** A person: a user a bot acts for, or a signed-in web user. */
+export const userProcedure = publicProcedure.use(({ ctx, next }) => {
+  const caller = ctx.caller;
+  if (caller.kind === 'service' && caller.user) {
+    return next({ ctx: { user: caller.user as User, space: caller.space as Space | null } });
+  }
+  if (caller.kind === 'web') return next({ ctx: { user: caller.user, space: null as Space | null } });
+  throw new TRPCError({
+    code: 'UNAUTHORIZED',
+    message:
+      caller.kind === 'service'
+        ? 'This call needs the acting user (x-atelier-actor)'
+        : unauthorizedMessage(ctx),
+  });
+});
+
+/** A signed-in web user with the moderator or admin role. Bot tokens never qualify. */
+export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
+  const caller = ctx.caller;
+  if (caller.kind !== 'web') throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Moderators and admins only' });
+  }
+  return next({ ctx: { user: caller.user } });
+});
+
+/** A signed-in web admin. */
+export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  return next();
+});
+
+function unauthorizedMessage(ctx: Context): string {
+  if (ctx.caller.kind === 'anonymous' && ctx.caller.authError) return ctx.caller.authError;
+  if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
+  return 'Sign in first';
+}
+
+/** Wraps a domain failure for code paths outside procedures. */
+export function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE_FOR[error.code], message: error.message, cause: error });
+}

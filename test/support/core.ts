@@ -1,0 +1,84 @@
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll } from 'vitest';
+import { type CoreApp, startCore } from '../../core/src/app';
+import { loadConfig } from '../../core/src/config';
+import type { Platform } from '../../core/src/db/types';
+import { createServiceToken, createWebLogin, login } from '../../core/src/domain/auth/auth.service';
+import { silentLogger } from '../../core/src/logger';
+import type { AppRouter } from '../../core/src/trpc/app.router';
+import { type ActorClaim, encodeActor } from '../../core/src/trpc/context';
+import type { TestDatabase } from './db';
+
+export type CoreClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+export interface TestCore {
+  readonly app: CoreApp;
+  /** A client authenticated with a fresh service token of `platform`, acting as `actor` when given. */
+  bot(platform: Platform, actor?: Partial<ActorClaim> & { userId: string }): Promise<CoreClient>;
+  /** A client with no credentials, or with the raw Authorization header given. */
+  anonymous(authorization?: string): CoreClient;
+  /** A signed-in web user with the given role. */
+  web(role: 'admin' | 'moderator'): Promise<{ client: CoreClient; userId: string }>;
+}
+
+/** Starts real core (HTTP on 127.0.0.1, random port) on the file's test database. */
+export function useTestCore(t: TestDatabase, env: Record<string, string> = {}): TestCore {
+  let app: CoreApp | undefined;
+  beforeAll(async () => {
+    const config = loadConfig({
+      PORT: '0',
+      ATELIER_SECRET: 'test-secret-test-secret',
+      STARTER_CREDITS: '50',
+      ...env,
+    });
+    app = await startCore({ config, db: t.db, logger: silentLogger, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  const client = (headers: () => Record<string, string>) =>
+    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${app!.url}/trpc`, headers })] });
+  let counter = 0;
+  return {
+    get app() {
+      return app!;
+    },
+    async bot(platform, actor) {
+      const token = await createServiceToken(t.db, { name: `test-${platform}-${++counter}`, platform });
+      const claim = actor ? { userName: `user ${actor.userId}`, space: null, ...actor } : undefined;
+      return client(() => ({
+        authorization: `Bearer ${token}`,
+        ...(claim ? { 'x-atelier-actor': encodeActor(claim) } : {}),
+      }));
+    },
+    anonymous(authorization) {
+      return client((): Record<string, string> => (authorization ? { authorization } : {}));
+    },
+    async web(role) {
+      const username = `${role}${++counter}@example.test`;
+      const user = await createWebLogin(t.db, { username, password: 'correct horse battery', role });
+      const { token } = await login(t.db, username, 'correct horse battery');
+      return { client: client(() => ({ authorization: `Bearer ${token}` })), userId: user.id };
+    },
+  };
+}
+
+/** The tRPC error of a rejected call, with our app code and field messages. */
+export async function trpcError(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) {
+      const data = error.data as {
+        code: string;
+        appCode: string | null;
+        fieldErrors: Record<string, string[]> | null;
+        details: Record<string, unknown> | null;
+        httpStatus: number;
+      };
+      return { message: error.message, ...data };
+    }
+    throw error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
