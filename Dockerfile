@@ -1,0 +1,14 @@
+# Atelier core, worker and bots: one image, the command picks the process.
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+COPY core/package.json core/
+COPY bots/package.json bots/
+COPY web-admin/package.json web-admin/
+RUN npm ci --no-audit --no-fund
+COPY . .
+# PostgreSQL refuses to run as root, and so should we.
+USER node
+EXPOSE 8787
+CMD ["npm", "start"]
