@@ -27,7 +27,20 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
       },
     },
   });
-  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  // postgres.js prepares tagged-template queries but not `unsafe()` ones, which is what the dialect sends;
+  // asking it to prepare them too lets PostgreSQL skip re-planning every repeated query.
+  const preparing = {
+    end: () => client.end(),
+    reserve: async () => {
+      const connection = await client.reserve();
+      return {
+        release: () => connection.release(),
+        unsafe: (query: string, parameters?: unknown[]) =>
+          connection.unsafe(query, parameters as postgres.ParameterOrJSON<never>[], { prepare: true }),
+      };
+    },
+  };
+  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: () => preparing }) });
   return { db, close: () => db.destroy() };
 }
 

@@ -1,5 +1,11 @@
 import type { Db, DbOrTx, Tx } from '../../db/database';
-import type { CreditAccountRow, CreditEntryRow, CreditHoldRow, EntryKind } from '../../db/types';
+import type {
+  CreditAccountRow,
+  CreditEntryRow,
+  CreditHoldRow,
+  EntryKind,
+  TeamPolicyRow,
+} from '../../db/types';
 import { AppError } from '../../errors';
 import * as repo from './credits.repo';
 
@@ -189,12 +195,12 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
     throw AppError.invalidInput('Price must be a positive whole number', { amount: ['must be > 0'] });
   }
-  const existing = await repo.findHoldByKey(tx, request.idempotencyKey);
-  if (existing) return toHold(existing);
-
   const account = await repo.findAccount(tx, request.accountId);
   if (!account) throw AppError.notFound('Credit account');
-  const month = account.kind === 'team' ? await checkTeamPolicy(tx, account, request) : null;
+  const policy = account.kind === 'team' ? await repo.findTeamPolicy(tx, account.id) : undefined;
+  if (policy) await checkSpender(tx, policy, request);
+  const capped = policy?.member_monthly_cap != null;
+  const month = usageMonth();
 
   const hold = await repo.insertHold(tx, {
     account_id: request.accountId,
@@ -202,22 +208,13 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
     amount: request.amount,
     reference: request.reference,
     idempotency_key: request.idempotencyKey,
-    usage_month: month,
+    usage_month: capped ? month : null,
   });
-  // A concurrent call with the same key won the insert; its hold is the answer.
+  // The key was used before (a retry, or a concurrent twin that committed first): its hold is the answer.
   if (!hold) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
 
-  const reserved = await repo.reserveAvailable(tx, request.accountId, request.amount);
-  if (!reserved) {
-    throw new AppError(
-      'INSUFFICIENT_CREDITS',
-      `This costs ${request.amount} credits; ${account.available} available`,
-      {
-        price: request.amount,
-        available: (await repo.findAccount(tx, request.accountId))?.available ?? 0,
-        accountKind: account.kind,
-      },
-    );
+  if (policy && policy.member_monthly_cap !== null) {
+    await countAgainstCap(tx, account.id, request, month, policy.member_monthly_cap);
   }
   await repo.appendEntry(tx, {
     account_id: request.accountId,
@@ -228,31 +225,42 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
     idempotency_key: `hold:${hold.id}`,
     actor_user_id: request.userId,
   });
+  // Last statement before commit: the balance row stays locked for as short a time as possible.
+  const reserved = await repo.reserveAvailable(tx, request.accountId, request.amount);
+  if (!reserved) {
+    const available = (await repo.findAccount(tx, request.accountId))?.available ?? 0;
+    throw new AppError(
+      'INSUFFICIENT_CREDITS',
+      `This costs ${request.amount} credits; ${available} available`,
+      {
+        price: request.amount,
+        available,
+        accountKind: account.kind,
+      },
+    );
+  }
   return toHold(hold);
 }
 
-async function checkTeamPolicy(
-  tx: Tx,
-  account: CreditAccountRow,
-  request: HoldRequest,
-): Promise<string | null> {
-  const policy = await repo.findTeamPolicy(tx, account.id);
-  if (!policy) return null;
-  if (policy.spenders === 'listed_members' && !(await repo.isListedSpender(tx, account.id, request.userId))) {
+async function checkSpender(tx: Tx, policy: TeamPolicyRow, request: HoldRequest): Promise<void> {
+  if (
+    policy.spenders === 'listed_members' &&
+    !(await repo.isListedSpender(tx, policy.account_id, request.userId))
+  ) {
     throw AppError.forbidden("You are not on the list of members who may spend this team's credits");
   }
   if (policy.allowed_models && request.modelId && !policy.allowed_models.includes(request.modelId)) {
     throw AppError.forbidden(`This team's credits cannot be spent on ${request.modelId}`);
   }
-  if (policy.member_monthly_cap === null) return null;
-  const month = usageMonth();
-  const cap = policy.member_monthly_cap;
+}
+
+async function countAgainstCap(tx: Tx, accountId: string, request: HoldRequest, month: string, cap: number) {
   const counted =
     request.amount <= cap
-      ? await repo.addMemberUsage(tx, account.id, request.userId, month, request.amount, cap)
+      ? await repo.addMemberUsage(tx, accountId, request.userId, month, request.amount, cap)
       : undefined;
   if (!counted) {
-    const used = await repo.memberUsage(tx, account.id, request.userId, month);
+    const used = await repo.memberUsage(tx, accountId, request.userId, month);
     throw new AppError(
       'CAP_EXCEEDED',
       `This would pass your monthly cap of ${cap} team credits (${used} used)`,
@@ -263,14 +271,12 @@ async function checkTeamPolicy(
       },
     );
   }
-  return month;
 }
 
 /** Charges a pending hold. Returns false, writing nothing, when the hold was already captured or released. */
 export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
   const hold = await repo.resolvePendingHold(tx, holdId, 'captured', null);
   if (!hold) return false;
-  await repo.settleHeld(tx, hold.account_id, hold.amount, false);
   await repo.appendEntry(tx, {
     account_id: hold.account_id,
     kind: 'capture',
@@ -280,6 +286,8 @@ export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
     idempotency_key: `capture:${hold.id}`,
     actor_user_id: hold.user_id,
   });
+  // The balance row is locked last, just before commit.
+  await repo.settleHeld(tx, hold.account_id, hold.amount, false);
   return true;
 }
 
@@ -287,7 +295,6 @@ export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
 export async function releaseHold(tx: Tx, holdId: string, reason: string): Promise<boolean> {
   const hold = await repo.resolvePendingHold(tx, holdId, 'released', reason);
   if (!hold) return false;
-  await repo.settleHeld(tx, hold.account_id, hold.amount, true);
   if (hold.usage_month)
     await repo.subtractMemberUsage(tx, hold.account_id, hold.user_id, hold.usage_month, hold.amount);
   await repo.appendEntry(tx, {
@@ -300,6 +307,7 @@ export async function releaseHold(tx: Tx, holdId: string, reason: string): Promi
     actor_user_id: hold.user_id,
     reason,
   });
+  await repo.settleHeld(tx, hold.account_id, hold.amount, true);
   return true;
 }
 

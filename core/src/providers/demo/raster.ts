@@ -79,8 +79,9 @@ export function fillDisc(
   const y1 = Math.min(canvas.height, Math.ceil(cy + radius + 1));
   for (let py = y0; py < y1; py++) {
     for (let px = x0; px < x1; px++) {
-      const dist = Math.sqrt((px + 0.5 - cx) ** 2 + (py + 0.5 - cy) ** 2);
-      const coverage = Math.min(1, Math.max(0, radius - dist + 0.5));
+      const dx = px + 0.5 - cx;
+      const dy = py + 0.5 - cy;
+      const coverage = Math.min(1, Math.max(0, radius - Math.sqrt(dx * dx + dy * dy) + 0.5));
       if (coverage > 0) blendPixel(canvas, px, py, color, coverage * alpha);
     }
   }

@@ -23,7 +23,12 @@ export function hashString(text: string, basis = 0x811c9dc5): number {
 
 /** mulberry32: tiny, fast, good-enough PRNG returning floats in [0, 1). */
 export function createRng(seed: number): () => number {
+  // Scramble first (murmur3 finaliser): raw mulberry32 gives correlated first outputs for
+  // consecutive seeds, so seeds 21..26 would all pick the same background pattern.
   let state = normaliseSeed(seed);
+  state = Math.imul(state ^ (state >>> 16), 0x85ebca6b);
+  state = Math.imul(state ^ (state >>> 13), 0xc2b2ae35);
+  state = (state ^ (state >>> 16)) >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;

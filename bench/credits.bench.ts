@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { ensureSpace, ensureTeamAccount, ensureUser } from '../core/src/domain/accounts/accounts.service';
+import { addCredits, captureHold, getBalance, holdCredits } from '../core/src/domain/credits/credits.service';
+import { reconcileLedger } from '../core/src/domain/credits/reconcile';
+import { type BenchDatabase, fmt, runLoad } from './support';
+
+const CLIENTS = 16;
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
+
+/**
+ * Hold + capture (two transactions, as a generation does) through the credits service, next to the
+ * same SQL statements sent raw through postgres.js, in the same run and on the same database.
+ */
+export async function benchCredits(bench: BenchDatabase): Promise<void> {
+  const app = bench.open(CLIENTS);
+  const raw = postgres(bench.url, { max: CLIENTS, onnotice: () => {} });
+  try {
+    const user = await ensureUser(
+      app.db,
+      { platform: 'console', platformUserId: 'bench', displayName: 'bench' },
+      0,
+    );
+    const makeTeams = async (n: number, credits: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const space = await ensureSpace(app.db, {
+          platform: 'discord',
+          platformSpaceId: randomUUID(),
+          kind: 'guild',
+          name: 'b',
+        });
+        const accountId = await ensureTeamAccount(app.db, space.id);
+        await app.db
+          .transaction()
+          .execute((tx) =>
+            addCredits(tx, { accountId, amount: credits, kind: 'grant', idempotencyKey: randomUUID() }),
+          );
+        ids.push(accountId);
+      }
+      return ids;
+    };
+
+    const viaService = (accounts: string[]) => async (loop: number, i: number) => {
+      const accountId = accounts[(loop * 7919 + i) % accounts.length]!;
+      try {
+        const hold = await app.db
+          .transaction()
+          .execute((tx) =>
+            holdCredits(tx, {
+              accountId,
+              userId: user.id,
+              amount: 1,
+              reference: 'bench',
+              idempotencyKey: randomUUID(),
+            }),
+          );
+        await app.db.transaction().execute((tx) => captureHold(tx, hold.id));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    const viaRawSql = (accounts: string[]) => async (loop: number, i: number) => {
+      const accountId = accounts[(loop * 7919 + i) % accounts.length]!;
+      const held = await raw
+        .begin(async (sql) => {
+          const [account] = await sql`select * from credit_accounts where id = ${accountId}`;
+          await sql`select * from team_policies where account_id = ${account!.id}`;
+          const [hold] =
+            await sql`insert into credit_holds (account_id, user_id, amount, reference, idempotency_key, usage_month)
+          values (${accountId}, ${user.id}, 1, 'bench', ${randomUUID()}, null)
+          on conflict (idempotency_key) do nothing returning *`;
+          await sql`insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id)
+          values (${accountId}, 'hold', 0, 1, ${hold!.id}, ${`hold:${hold!.id}`}, ${user.id})
+          on conflict (idempotency_key) do nothing returning id`;
+          const reserved = await sql`update credit_accounts set available = available - 1, held = held + 1
+          where id = ${accountId} and available >= 1 returning available, held`;
+          if (reserved.length === 0) throw new Error('insufficient');
+          return hold!;
+        })
+        .catch(() => null);
+      if (!held) return false;
+      await raw.begin(async (sql) => {
+        const [h] =
+          await sql`update credit_holds set status = 'captured', resolved_at = now(), release_reason = null
+          where id = ${held.id} and status = 'pending' returning *`;
+        await sql`insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id)
+          values (${h!.account_id}, 'capture', ${-h!.amount}, ${-h!.amount}, ${h!.id}, ${`capture:${h!.id}`}, ${user.id})
+          on conflict (idempotency_key) do nothing returning id`;
+        await sql`update credit_accounts set held = held - ${h!.amount} where id = ${h!.account_id} returning available, held`;
+      });
+      return true;
+    };
+
+    for (const [label, count] of [
+      ['one hot team account', 1],
+      ['1,000 distinct accounts', 1000],
+    ] as const) {
+      const budget = 10_000_000;
+      const serviceAccounts = await makeTeams(count, budget);
+      const rawAccounts = await makeTeams(count, budget);
+      const s = await runLoad(CLIENTS, DURATION_MS, viaService(serviceAccounts));
+      const r = await runLoad(CLIENTS, DURATION_MS, viaRawSql(rawAccounts));
+      const sRate = s.ok / s.seconds;
+      const rRate = r.ok / r.seconds;
+      let spent = 0;
+      for (const id of serviceAccounts) spent += budget - (await getBalance(app.db, id)).available;
+      console.log(`credits: hold+capture on ${label}, ${CLIENTS} clients, ${DURATION_MS / 1000}s each`);
+      console.log(`  service  ${fmt(sRate)} holds/s (${fmt(s.ok)} ok, ${s.refused} failed)`);
+      console.log(`  raw SQL  ${fmt(rRate)} holds/s (${fmt(r.ok)} ok, ${r.refused} failed)`);
+      console.log(
+        `  ratio    ${fmt(sRate / rRate, 2)}   overspend: ${spent === s.ok ? 'none' : `MISMATCH spent ${spent} vs ${s.ok}`}`,
+      );
+    }
+    const problems = await reconcileLedger(app.db);
+    console.log(
+      `  reconcile after the run: ${problems.length === 0 ? 'every invariant holds' : `${problems.length} problems`}`,
+    );
+  } finally {
+    await raw.end();
+    await app.close();
+  }
+}

@@ -1,0 +1,22 @@
+import { benchCredits } from './credits.bench';
+import { benchDatabase } from './support';
+import { benchTrpc } from './trpc.bench';
+
+/**
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, trpc (default: all).
+ * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
+ */
+const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
+  credits: benchCredits,
+  trpc: benchTrpc,
+};
+const wanted = process.argv.slice(2).filter((a) => a in suites);
+const db = await benchDatabase();
+try {
+  for (const name of wanted.length > 0 ? wanted : Object.keys(suites)) {
+    await suites[name]!(db);
+    console.log('');
+  }
+} finally {
+  await db.close();
+}

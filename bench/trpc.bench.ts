@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServiceToken } from '../core/src/domain/auth/auth.service';
+import { encodeActor } from '../core/src/trpc/context';
+import { type BenchDatabase, fmt, percentile, runLoad } from './support';
+
+const CONNECTIONS = 16;
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
+
+/** `credits.balance` over HTTP against core running as its own process (npm start's entry point). */
+export async function benchTrpc(bench: BenchDatabase): Promise<void> {
+  const handle = bench.open(2);
+  const token = await createServiceToken(handle.db, { name: 'bench', platform: 'telegram' });
+  await handle.close();
+  const port = 18000 + Math.floor(Math.random() * 2000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: bench.url,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ATELIER_DATA_DIR: '/tmp/atelier-bench',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    while (!out.includes('listening on')) await once(child.stdout, 'data');
+    const url = `http://127.0.0.1:${port}/trpc/credits.balance`;
+    const headers = (user: number) => ({
+      authorization: `Bearer ${token}`,
+      'x-atelier-actor': encodeActor({ userId: `bench-${user}`, userName: `Bench ${user}`, space: null }),
+    });
+    for (let u = 0; u < CONNECTIONS; u++) await fetch(url, { headers: headers(u) }); // create the users first
+    const result = await runLoad(CONNECTIONS, DURATION_MS, async (loop) => {
+      const res = await fetch(url, { headers: headers(loop) });
+      await res.arrayBuffer();
+      return res.ok;
+    });
+    console.log(`tRPC credits.balance over HTTP, ${CONNECTIONS} connections, ${DURATION_MS / 1000}s`);
+    console.log(
+      `  ${fmt(result.ok / result.seconds)} req/s   p50 ${fmt(percentile(result.latencies, 50), 1)} ms   p99 ${fmt(percentile(result.latencies, 99), 1)} ms   errors ${result.refused}`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
