@@ -180,6 +180,140 @@ export interface ServiceTokensTable {
   revoked_at: Timestamp | null;
 }
 
+export type GenerationStatus = 'queued' | 'submitted' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
+export type GenerationCategory = 'image' | 'video' | 'music' | '3d' | 'audio' | 'lora';
+export type OutputKind = 'image' | 'video' | 'audio' | 'model3d' | 'text' | 'lora';
+export type GalleryState = 'pending' | 'approved' | 'hidden' | 'removed';
+
+/** Where a generation was asked for, so its result goes back to the same chat. Set by the bot. */
+export interface GenerationOrigin {
+  platform?: Platform;
+  chatId?: string;
+  messageId?: string;
+  threadId?: string;
+  /** Deliver to the user privately instead of the chat. */
+  private?: boolean;
+}
+
+export interface UploadsTable {
+  id: Generated<string>;
+  user_id: string;
+  kind: 'image' | 'audio' | 'video' | 'archive';
+  status: ColumnType<'pending' | 'ready' | 'rejected', 'pending' | undefined, 'ready' | 'rejected'>;
+  storage_key: string;
+  filename: string | null;
+  declared_type: string;
+  declared_size: number;
+  mime: string | null;
+  size: number | null;
+  width: number | null;
+  height: number | null;
+  rejection_reason: string | null;
+  url_expires_at: Timestamp;
+  created_at: CreatedAt;
+  completed_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+}
+
+export interface GenerationsTable {
+  id: Generated<string>;
+  user_id: string;
+  space_id: string | null;
+  account_id: string;
+  hold_id: string | null;
+  model_id: string;
+  category: GenerationCategory;
+  input: Json<Record<string, unknown>>;
+  prompt: string | null;
+  price: number;
+  status: ColumnType<GenerationStatus, GenerationStatus | undefined, GenerationStatus>;
+  provider: 'fal' | 'demo';
+  provider_request_id: string | null;
+  queue_position: number | null;
+  progress: number | null;
+  last_log: string | null;
+  failure_reason: string | null;
+  submit_attempts: ColumnType<number, number | undefined, number>;
+  rerolled_from: string | null;
+  origin: Json<GenerationOrigin>;
+  nsfw: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  submitted_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+}
+
+export interface GenerationOutputsTable {
+  id: Generated<string>;
+  generation_id: string;
+  position: number;
+  kind: OutputKind;
+  storage_key: string | null;
+  media_type: string | null;
+  size: number | null;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  nsfw: ColumnType<boolean, boolean | undefined, boolean>;
+  text_content: string | null;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  generation_id: string;
+  outcome: 'succeeded' | 'failed' | 'cancelled';
+  platform: string;
+  user_id: string;
+  space_id: string | null;
+  created_at: CreatedAt;
+  acked_at: Timestamp | null;
+}
+
+export interface ProviderWebhooksTable {
+  provider: string;
+  request_id: string;
+  received_at: CreatedAt;
+}
+
+export interface GalleryItemsTable {
+  generation_id: string;
+  user_id: string;
+  category: string;
+  state: GalleryState;
+  published_at: Timestamp;
+  report_count: ColumnType<number, number | undefined, number>;
+  moderated_at: Timestamp | null;
+  moderated_by: string | null;
+  moderation_reason: string | null;
+}
+
+export interface GalleryReportsTable {
+  generation_id: string;
+  reporter_user_id: string;
+  reason: string;
+  created_at: CreatedAt;
+}
+
+export interface LorasTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  trigger_word: string;
+  status: ColumnType<'training' | 'ready' | 'failed', 'training' | undefined, 'ready' | 'failed'>;
+  training_generation_id: string | null;
+  weights_key: string | null;
+  failure_reason: string | null;
+  created_at: CreatedAt;
+  deleted_at: Timestamp | null;
+}
+
+export interface LoraSharesTable {
+  lora_id: string;
+  space_id: string;
+  shared_at: CreatedAt;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -198,6 +332,15 @@ export interface DB {
   web_credentials: WebCredentialsTable;
   web_sessions: WebSessionsTable;
   service_tokens: ServiceTokensTable;
+  uploads: UploadsTable;
+  generations: GenerationsTable;
+  generation_outputs: GenerationOutputsTable;
+  deliveries: DeliveriesTable;
+  provider_webhooks: ProviderWebhooksTable;
+  gallery_items: GalleryItemsTable;
+  gallery_reports: GalleryReportsTable;
+  loras: LorasTable;
+  lora_shares: LoraSharesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -208,3 +351,9 @@ export type CreditEntryRow = Selectable<CreditEntriesTable>;
 export type NewCreditEntry = Insertable<CreditEntriesTable>;
 export type TeamPolicyRow = Selectable<TeamPoliciesTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type UploadRow = Selectable<UploadsTable>;
+export type GenerationRow = Selectable<GenerationsTable>;
+export type GenerationOutputRow = Selectable<GenerationOutputsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type GalleryItemRow = Selectable<GalleryItemsTable>;
+export type LoraRow = Selectable<LorasTable>;

@@ -146,6 +146,10 @@ export async function countPendingHolds(db: DbOrTx, userId: string): Promise<num
  */
 export const USER_OWNED_TABLES: readonly { table: string; column: string }[] = [
   { table: 'identities', column: 'user_id' },
+  { table: 'uploads', column: 'user_id' },
+  { table: 'generations', column: 'user_id' },
+  { table: 'gallery_items', column: 'user_id' },
+  { table: 'loras', column: 'user_id' },
 ];
 
 export async function moveUserRows(tx: Tx, fromUserId: string, toUserId: string): Promise<void> {
