@@ -69,7 +69,9 @@ export interface Config {
   databaseUrl: string | undefined;
   embeddedPgPort: number;
   port: number;
-  publicUrl: string;
+  /** PUBLIC_URL as configured; unset means core is only reachable locally (no provider webhooks). */
+  publicUrl: string | undefined;
+  s3: { endpoint?: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
   starterCredits: number;
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
@@ -95,7 +97,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     port,
-    publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    s3: {
+      endpoint: env.S3_ENDPOINT,
+      bucket: env.S3_BUCKET,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      region: env.S3_REGION,
+    },
     starterCredits: env.STARTER_CREDITS,
     galleryAutoApprove: env.GALLERY_AUTO_APPROVE,
     promptBlocklist: (env.PROMPT_BLOCKLIST ?? '')

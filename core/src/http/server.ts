@@ -1,4 +1,5 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { sql } from 'kysely';
@@ -36,7 +37,7 @@ function headersOf(req: IncomingMessage): Headers {
 }
 
 /** Core's HTTP surface: /trpc, /healthz, /metrics and the extra routes; everything else is a JSON 404. */
-export function createHttpServer(opts: HttpServerOptions): http.Server {
+export function createRequestHandler(opts: HttpServerOptions): http.RequestListener {
   const { deps, metrics } = opts;
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -84,7 +85,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     ...(opts.routes ?? []),
   ];
 
-  return http.createServer(async (req, res) => {
+  return async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routes.find(
       (r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
@@ -102,7 +103,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       if (!res.headersSent) sendJson(res, 500, { error: 'Something went wrong on our side' });
       else res.destroy();
     }
-  });
+  };
 }
 
 /** Listens and resolves with the bound address (port 0 picks a free port). */

@@ -21,7 +21,9 @@ export type ProviderStatus =
   | { state: 'failed'; reason: string; retryable: boolean };
 
 /** The provider's result JSON for a finished request, as returned by its API. */
-export type ProviderResult = { ok: true; output: unknown } | { ok: false; reason: string; retryable: boolean };
+export type ProviderResult =
+  | { ok: true; output: unknown }
+  | { ok: false; reason: string; retryable: boolean };
 
 export interface GenerationProvider {
   readonly name: ProviderName;

@@ -12,6 +12,7 @@ import {
 } from '../domain/accounts/accounts.service';
 import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
 import type { Logger } from '../logger';
+import type { AnyObjectStore } from '../storage';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -19,6 +20,9 @@ export interface Deps {
   config: Config;
   logger: Logger;
   actors: ActorResolver;
+  storage: AnyObjectStore;
+  /** Where core is reached: PUBLIC_URL, or the local address it listens on. */
+  baseUrl: string;
 }
 
 export type Caller =

@@ -11,7 +11,7 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const session = await login(ctx.deps.db, input.username, input.password);
-      const secure = ctx.deps.config.publicUrl.startsWith('https:') ? '; Secure' : '';
+      const secure = ctx.deps.baseUrl.startsWith('https:') ? '; Secure' : '';
       ctx.resHeaders?.append(
         'set-cookie',
         `${SESSION_COOKIE}=${session.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,
