@@ -44,17 +44,15 @@ export async function benchCredits(bench: BenchDatabase): Promise<void> {
     const viaService = (accounts: string[]) => async (loop: number, i: number) => {
       const accountId = accounts[(loop * 7919 + i) % accounts.length]!;
       try {
-        const hold = await app.db
-          .transaction()
-          .execute((tx) =>
-            holdCredits(tx, {
-              accountId,
-              userId: user.id,
-              amount: 1,
-              reference: 'bench',
-              idempotencyKey: randomUUID(),
-            }),
-          );
+        const hold = await app.db.transaction().execute((tx) =>
+          holdCredits(tx, {
+            accountId,
+            userId: user.id,
+            amount: 1,
+            reference: 'bench',
+            idempotencyKey: randomUUID(),
+          }),
+        );
         await app.db.transaction().execute((tx) => captureHold(tx, hold.id));
         return true;
       } catch {

@@ -1,13 +1,15 @@
 import { benchCredits } from './credits.bench';
+import { benchHistory } from './history.bench';
 import { benchDatabase } from './support';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, history, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
   credits: benchCredits,
+  history: benchHistory,
   trpc: benchTrpc,
 };
 const wanted = process.argv.slice(2).filter((a) => a in suites);

@@ -45,6 +45,7 @@ const statements = [
      failure_reason text,
      submit_attempts integer not null default 0,
      rerolled_from uuid references generations (id),
+     request_key text unique,
      origin jsonb not null default '{}',
      nsfw boolean not null default false,
      created_at timestamptz not null default now(),
@@ -148,8 +149,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'lora_shares', 'loras', 'gallery_reports', 'gallery_items', 'provider_webhooks', 'deliveries',
-    'generation_outputs', 'generations', 'uploads',
+    'lora_shares',
+    'loras',
+    'gallery_reports',
+    'gallery_items',
+    'provider_webhooks',
+    'deliveries',
+    'generation_outputs',
+    'generations',
+    'uploads',
   ]) {
     await sql.raw(`drop table if exists ${table} cascade`).execute(db);
   }

@@ -2,9 +2,15 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { createEventBus } from './events/event-bus';
+import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, listen, type RouteHandler } from './http/server';
+import { startJobQueue } from './jobs/job-queue';
+import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
+import { createProvider, type GenerationProvider } from './providers';
+import { createFalWebhookVerifier } from './providers/fal/fal-webhook';
 import { type AnyObjectStore, createLocalFilesHandler, createObjectStore } from './storage';
 import { ActorResolver, type Deps } from './trpc/context';
 
@@ -12,7 +18,23 @@ export interface CoreApp {
   deps: Deps;
   /** Where core listens, e.g. http://127.0.0.1:8787 */
   url: string;
+  worker: Worker | null;
   stop(): Promise<void>;
+}
+
+export interface CoreOptions {
+  config: Config;
+  db: Db;
+  /** The same database's URL: pg-boss and LISTEN/NOTIFY open their own connections. */
+  dbUrl: string;
+  logger: Logger;
+  host?: string;
+  /** Run the job worker in this process too (npm start does; a separate worker process is also fine). */
+  worker?: boolean | WorkerOptions;
+  /** Overrides the provider chosen from configuration (fal with FAL_KEY, else demo). */
+  provider?: GenerationProvider;
+  /** Job polling interval in seconds (tests use a shorter one). */
+  jobPollSeconds?: number;
 }
 
 /** The object store from configuration: S3 when configured, else local disk served under /files. */
@@ -29,13 +51,11 @@ export async function openStorage(config: Config, baseUrl: string): Promise<AnyO
   return storage;
 }
 
-/** Builds core's dependencies and starts its HTTP server on an already migrated database. */
-export async function startCore(opts: {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  host?: string;
-}): Promise<CoreApp> {
+/**
+ * Builds core's dependencies on an already migrated database and starts its HTTP server (tRPC,
+ * webhooks, files, health, metrics) and, when asked, the job worker.
+ */
+export async function startCore(opts: CoreOptions): Promise<CoreApp> {
   const { config, db, logger } = opts;
   // Listen first: with PORT=0 the real port is only known afterwards, and signed URLs need it.
   const server = http.createServer();
@@ -44,6 +64,11 @@ export async function startCore(opts: {
   const url = `http://${shownHost}:${address.port}`;
   const baseUrl = config.publicUrl ?? url;
   const storage = await openStorage(config, baseUrl);
+  const provider =
+    opts.provider ??
+    createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
+  const events = await createEventBus(opts.dbUrl, logger);
+  const jobs = await startJobQueue({ url: opts.dbUrl, logger, pollSeconds: opts.jobPollSeconds });
   const deps: Deps = {
     db,
     config,
@@ -51,7 +76,11 @@ export async function startCore(opts: {
     actors: new ActorResolver(db, config.starterCredits),
     storage,
     baseUrl,
+    jobs,
+    provider,
+    events,
   };
+
   const routes: { prefix: string; name: string; handle: RouteHandler }[] = [];
   if (storage.kind === 'local') {
     routes.push({
@@ -60,6 +89,37 @@ export async function startCore(opts: {
       handle: createLocalFilesHandler(storage, { signingSecret: config.secret }),
     });
   }
+  if (provider.name === 'fal') {
+    const verifier = createFalWebhookVerifier({
+      jwksUrl: config.env.FAL_JWKS_URL,
+      apiRoot: config.env.FAL_API_ROOT,
+      logger,
+    });
+    routes.push({
+      prefix: '/webhooks/fal',
+      name: 'fal_webhook',
+      handle: createFalWebhookRoute({ db, jobs, verifier, logger }),
+    });
+  }
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
-  return { deps, url, stop: () => closeGracefully(server) };
+
+  const worker = opts.worker
+    ? await startWorker(
+        { ...deps, pollSeconds: opts.jobPollSeconds },
+        opts.worker === true ? {} : opts.worker,
+      )
+    : null;
+
+  return {
+    deps,
+    url,
+    worker,
+    stop: async () => {
+      await closeGracefully(server);
+      await worker?.stop();
+      await jobs.stop();
+      await events.close();
+      if (storage.kind === 's3') storage.destroy();
+    },
+  };
 }

@@ -12,11 +12,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const conn = await connectDatabase(config, logger, { max: 20 });
-  const core = await startCore({ config, db: conn.db, logger });
+  const core = await startCore({ config, db: conn.db, dbUrl: conn.url, logger, worker: true });
   logger.info('Atelier core is ready', {
     url: core.url,
     trpc: `${core.url}/trpc`,
     database: config.databaseUrl ? 'DATABASE_URL' : 'embedded',
+    provider: core.deps.provider.name,
+    storage: core.deps.storage.kind,
     startupMs: Date.now() - started,
   });
   console.log(

@@ -1,10 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll } from 'vitest';
-import { type CoreApp, startCore } from '../../core/src/app';
+import { type CoreApp, type CoreOptions, startCore } from '../../core/src/app';
 import { loadConfig } from '../../core/src/config';
 import type { Platform } from '../../core/src/db/types';
 import { createServiceToken, createWebLogin, login } from '../../core/src/domain/auth/auth.service';
-import { silentLogger } from '../../core/src/logger';
+import { createLogger, type LogLevel, silentLogger } from '../../core/src/logger';
 import type { AppRouter } from '../../core/src/trpc/app.router';
 import { type ActorClaim, encodeActor } from '../../core/src/trpc/context';
 import type { TestDatabase } from './db';
@@ -22,16 +25,28 @@ export interface TestCore {
 }
 
 /** Starts real core (HTTP on 127.0.0.1, random port) on the file's test database. */
-export function useTestCore(t: TestDatabase, env: Record<string, string> = {}): TestCore {
+export function useTestCore(
+  t: TestDatabase,
+  env: Record<string, string> | (() => Record<string, string>) = {},
+  opts: Partial<Pick<CoreOptions, 'worker' | 'provider' | 'jobPollSeconds'>> = {},
+): TestCore {
   let app: CoreApp | undefined;
   beforeAll(async () => {
     const config = loadConfig({
       PORT: '0',
       ATELIER_SECRET: 'test-secret-test-secret',
+      ATELIER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'atelier-core-')),
       STARTER_CREDITS: '50',
-      ...env,
+      ...(typeof env === 'function' ? env() : env),
     });
-    app = await startCore({ config, db: t.db, logger: silentLogger, host: '127.0.0.1' });
+    app = await startCore({
+      config,
+      db: t.db,
+      dbUrl: t.url,
+      logger: testLogger(),
+      host: '127.0.0.1',
+      ...opts,
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -81,4 +96,10 @@ export async function trpcError(promise: Promise<unknown>) {
     throw error;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Silent unless TEST_LOG_LEVEL is set (e.g. TEST_LOG_LEVEL=debug npx vitest run ...). */
+function testLogger() {
+  const level = process.env.TEST_LOG_LEVEL as LogLevel | undefined;
+  return level ? createLogger(level) : silentLogger;
 }

@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../core/src/db/database';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../../core/src/db/embedded-postgres';
 import { migrateToLatest } from '../../core/src/db/migrate';
+import { startJobQueue } from '../../core/src/jobs/job-queue';
 import { silentLogger } from '../../core/src/logger';
 import { TEMPLATE_DB, withDatabase } from './template';
 
@@ -42,6 +43,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const template = openDatabase(withDatabase(adminUrl, TEMPLATE_DB), { max: 1 });
   await migrateToLatest(template.db);
   await template.close();
+  // pg-boss creates its own schema on start; doing it once here keeps it out of every test file.
+  const jobs = await startJobQueue({ url: withDatabase(adminUrl, TEMPLATE_DB), logger: silentLogger });
+  await jobs.stop();
   project.provide('pgAdminUrl', adminUrl);
   return async () => {
     await server?.stop();

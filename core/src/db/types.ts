@@ -6,7 +6,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
  */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Json<T> = ColumnType<T, string | T | undefined, string | T>;
+// jsonb: pass objects, never JSON strings (postgres.js serializes them; a string would be stored as a JSON string).
+type Json<T> = ColumnType<T, T | undefined, T>;
 
 export type Platform = 'discord' | 'telegram' | 'slack' | 'web' | 'console';
 export type SpaceKind = 'guild' | 'workspace' | 'group' | 'dm';
@@ -235,6 +236,8 @@ export interface GenerationsTable {
   failure_reason: string | null;
   submit_attempts: ColumnType<number, number | undefined, number>;
   rerolled_from: string | null;
+  /** The bot's idempotency key for the command that asked (e.g. a Telegram update id). */
+  request_key: string | null;
   origin: Json<GenerationOrigin>;
   nsfw: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;

@@ -2,7 +2,12 @@ import { adminRouter } from './routers/admin.router';
 import { authRouter } from './routers/auth.router';
 import { catalogRouter, favoritesRouter } from './routers/catalog.router';
 import { creditsRouter } from './routers/credits.router';
+import { galleryRouter } from './routers/gallery.router';
+import { deliveriesRouter, generationsRouter } from './routers/generations.router';
+import { historyRouter } from './routers/history.router';
 import { meRouter } from './routers/me.router';
+import { moderationRouter } from './routers/moderation.router';
+import { uploadsRouter } from './routers/uploads.router';
 import { router } from './trpc';
 
 export const appRouter = router({
@@ -12,6 +17,12 @@ export const appRouter = router({
   favorites: favoritesRouter,
   auth: authRouter,
   admin: adminRouter,
+  generations: generationsRouter,
+  deliveries: deliveriesRouter,
+  history: historyRouter,
+  gallery: galleryRouter,
+  moderation: moderationRouter,
+  uploads: uploadsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,7 +11,10 @@ import {
   type User,
 } from '../domain/accounts/accounts.service';
 import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import type { EventBus } from '../events/event-bus';
+import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
+import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
@@ -23,6 +26,9 @@ export interface Deps {
   storage: AnyObjectStore;
   /** Where core is reached: PUBLIC_URL, or the local address it listens on. */
   baseUrl: string;
+  jobs: JobQueue;
+  provider: GenerationProvider;
+  events: EventBus;
 }
 
 export type Caller =

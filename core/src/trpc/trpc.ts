@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
 import type { Context } from './context';
@@ -60,9 +61,17 @@ export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
   if (caller.kind === 'service' && caller.user) {
-    return next({ ctx: { user: caller.user as User, space: caller.space as Space | null } });
+    return next({
+      ctx: {
+        user: caller.user as User,
+        space: caller.space as Space | null,
+        platform: caller.service.platform as Platform,
+      },
+    });
   }
-  if (caller.kind === 'web') return next({ ctx: { user: caller.user, space: null as Space | null } });
+  if (caller.kind === 'web') {
+    return next({ ctx: { user: caller.user, space: null as Space | null, platform: 'web' as Platform } });
+  }
   throw new TRPCError({
     code: 'UNAUTHORIZED',
     message:

@@ -51,7 +51,7 @@ export function listIdentities(db: DbOrTx, userId: string) {
 export function updateUserSettings(db: DbOrTx, userId: string, settings: UserSettings) {
   return db
     .updateTable('users')
-    .set({ settings: JSON.stringify(settings) })
+    .set({ settings })
     .where('id', '=', userId)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -15,7 +15,7 @@ export function insertAuditEvent(
 ) {
   return db
     .insertInto('audit_events')
-    .values({ ...event, data: JSON.stringify(event.data) })
+    .values(event)
     .returning(['id', 'created_at'])
     .executeTakeFirstOrThrow();
 }

@@ -1,0 +1,219 @@
+import { sql } from 'kysely';
+import type { DbOrTx, Tx } from '../../db/database';
+import type { GalleryItemRow, GalleryState, GenerationCategory, GenerationRow } from '../../db/types';
+import { type PagePosition, positionText, positionValue } from '../history/history.repo';
+
+// Queries only. A gallery item is keyed by its generation id; `category` is copied from the generation
+// so the feed's category index needs no join.
+
+export type FeedRow = GenerationRow & { position_at: string; author_name: string };
+export type QueueRow = FeedRow & {
+  report_count: number;
+  moderated_at: Date | null;
+  moderated_by: string | null;
+  moderation_reason: string | null;
+};
+
+/** The generation a user wants to publish, locked against a concurrent delete (owner's only). */
+export function lockOwnGenerationForPublish(
+  tx: Tx,
+  userId: string,
+  generationId: string,
+): Promise<GenerationRow | undefined> {
+  return tx
+    .selectFrom('generations')
+    .selectAll()
+    .where('id', '=', generationId)
+    .where('user_id', '=', userId)
+    .where('category', '<>', 'lora')
+    .where('deleted_at', 'is', null)
+    .forShare()
+    .executeTakeFirst();
+}
+
+export async function hasNsfwOutput(db: DbOrTx, generationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('generation_outputs')
+    .select('id')
+    .where('generation_id', '=', generationId)
+    .where('nsfw', '=', true)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether moderation (a moderator or the report threshold) ever took this generation out of the feed. */
+export async function wasHeldBefore(db: DbOrTx, generationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('target_type', '=', 'generation')
+    .where('target_id', '=', generationId)
+    .where('action', 'in', ['gallery.hide', 'gallery.remove', 'gallery.auto_hold'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function lockGalleryItem(tx: Tx, generationId: string): Promise<GalleryItemRow | undefined> {
+  return tx
+    .selectFrom('gallery_items')
+    .selectAll()
+    .where('generation_id', '=', generationId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Locks the items of a batch in id order, so two overlapping batches cannot deadlock. */
+export function lockGalleryItems(tx: Tx, generationIds: readonly string[]): Promise<GalleryItemRow[]> {
+  return tx
+    .selectFrom('gallery_items')
+    .selectAll()
+    .where('generation_id', 'in', generationIds)
+    .orderBy('generation_id')
+    .forUpdate()
+    .execute();
+}
+
+/** Inserts the item unless it exists; returns the row either way (a concurrent twin's row on a race). */
+export async function insertGalleryItem(
+  tx: Tx,
+  item: { generation_id: string; user_id: string; category: GenerationCategory; state: GalleryState },
+): Promise<GalleryItemRow> {
+  const inserted = await tx
+    .insertInto('gallery_items')
+    .values(item)
+    .onConflict((oc) => oc.column('generation_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return (
+    inserted ??
+    tx
+      .selectFrom('gallery_items')
+      .selectAll()
+      .where('generation_id', '=', item.generation_id)
+      .executeTakeFirstOrThrow()
+  );
+}
+
+/** Takes the generation out of the gallery; its reports go with it (on delete cascade). */
+export function deleteGalleryItem(tx: Tx, generationId: string) {
+  return tx.deleteFrom('gallery_items').where('generation_id', '=', generationId).execute();
+}
+
+/** Records a report; false when this user already reported the item (one report per user). */
+export async function insertReport(
+  tx: Tx,
+  report: { generation_id: string; reporter_user_id: string; reason: string },
+): Promise<boolean> {
+  const inserted = await tx
+    .insertInto('gallery_reports')
+    .values(report)
+    .onConflict((oc) => oc.columns(['generation_id', 'reporter_user_id']).doNothing())
+    .returning('generation_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export function incrementReportCount(tx: Tx, generationId: string) {
+  return tx
+    .updateTable('gallery_items')
+    .set((eb) => ({ report_count: eb('report_count', '+', 1) }))
+    .where('generation_id', '=', generationId)
+    .returning(['report_count', 'state'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Sets the state of items (moderation or the report threshold); approving clears the open report count. */
+export function setGalleryState(
+  tx: Tx,
+  generationIds: readonly string[],
+  change: { state: GalleryState; moderatedBy: string | null; reason: string },
+) {
+  return tx
+    .updateTable('gallery_items')
+    .set({
+      state: change.state,
+      moderated_at: sql<Date>`now()`,
+      moderated_by: change.moderatedBy,
+      moderation_reason: change.reason,
+      ...(change.state === 'approved' ? { report_count: 0 } : {}),
+    })
+    .where('generation_id', 'in', generationIds)
+    .execute();
+}
+
+/** Approved items, newest first, strictly after `before`; served by gallery_feed / gallery_feed_category. */
+export function listFeedRows(
+  db: DbOrTx,
+  opts: { category?: string; before?: PagePosition; limit: number },
+): Promise<FeedRow[]> {
+  let query = db
+    .selectFrom('gallery_items as gi')
+    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
+    .innerJoin('users as u', 'u.id', 'gi.user_id')
+    .selectAll('g')
+    .select([positionText('gi.published_at').as('position_at'), 'u.display_name as author_name'])
+    .where('gi.state', '=', 'approved')
+    .where('g.deleted_at', 'is', null);
+  if (opts.category) query = query.where('gi.category', '=', opts.category);
+  if (opts.before) {
+    query = query.where(sql<boolean>`(gi.published_at, gi.generation_id) < ${positionValue(opts.before)}`);
+  }
+  return query
+    .orderBy('gi.published_at', 'desc')
+    .orderBy('gi.generation_id', 'desc')
+    .limit(opts.limit)
+    .execute();
+}
+
+/** Items in one state, oldest first, strictly after `after`; served by gallery_queue. */
+export function listQueueRows(
+  db: DbOrTx,
+  opts: { state: GalleryState; after?: PagePosition; limit: number },
+): Promise<QueueRow[]> {
+  let query = db
+    .selectFrom('gallery_items as gi')
+    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
+    .innerJoin('users as u', 'u.id', 'gi.user_id')
+    .selectAll('g')
+    .select([
+      positionText('gi.published_at').as('position_at'),
+      'u.display_name as author_name',
+      'gi.report_count',
+      'gi.moderated_at',
+      'gi.moderated_by',
+      'gi.moderation_reason',
+    ])
+    .where('gi.state', '=', opts.state);
+  if (opts.after) {
+    query = query.where(sql<boolean>`(gi.published_at, gi.generation_id) > ${positionValue(opts.after)}`);
+  }
+  return query
+    .orderBy('gi.published_at', 'asc')
+    .orderBy('gi.generation_id', 'asc')
+    .limit(opts.limit)
+    .execute();
+}
+
+/** The newest `perItem` reports of each item. */
+export function listLatestReports(db: DbOrTx, generationIds: readonly string[], perItem: number) {
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('gallery_reports')
+        .select([
+          'generation_id',
+          'reason',
+          'created_at',
+          sql<number>`row_number() over (partition by generation_id order by created_at desc)`.as('rank'),
+        ])
+        .where('generation_id', 'in', generationIds)
+        .as('r'),
+    )
+    .select(['r.generation_id', 'r.reason', 'r.created_at'])
+    .where('r.rank', '<=', perItem)
+    .orderBy('r.generation_id')
+    .orderBy('r.created_at', 'desc')
+    .execute();
+}

@@ -1,0 +1,208 @@
+import { sql } from 'kysely';
+import type { DbOrTx, Tx } from '../../db/database';
+import type { GenerationOrigin, GenerationRow, GenerationStatus, OutputKind } from '../../db/types';
+
+// Queries only.
+
+export const ACTIVE_STATUSES: GenerationStatus[] = ['queued', 'submitted', 'processing'];
+
+export function findGeneration(db: DbOrTx, id: string): Promise<GenerationRow | undefined> {
+  return db.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findByRequestKey(db: DbOrTx, key: string): Promise<GenerationRow | undefined> {
+  return db.selectFrom('generations').selectAll().where('request_key', '=', key).executeTakeFirst();
+}
+
+export function findByProviderRequest(db: DbOrTx, provider: string, requestId: string) {
+  return db
+    .selectFrom('generations')
+    .selectAll()
+    .where('provider', '=', provider as 'fal' | 'demo')
+    .where('provider_request_id', '=', requestId)
+    .executeTakeFirst();
+}
+
+/** Serializes one user's creates so rate and concurrency limits cannot be raced past. */
+export async function lockUser(tx: Tx, userId: string): Promise<void> {
+  await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+}
+
+export async function countRecentAndActive(tx: Tx, userId: string, since: Date) {
+  const row = await tx
+    .selectFrom('generations')
+    .select([
+      sql<number>`count(*) filter (where created_at > ${since})::int`.as('recent'),
+      sql<number>`count(*) filter (where status in ('queued', 'submitted', 'processing'))::int`.as('active'),
+    ])
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('created_at', '>', since), eb('status', 'in', ACTIVE_STATUSES)]))
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+export function insertGeneration(
+  tx: Tx,
+  row: {
+    id: string;
+    user_id: string;
+    space_id: string | null;
+    account_id: string;
+    hold_id: string;
+    model_id: string;
+    category: GenerationRow['category'];
+    input: Record<string, unknown>;
+    prompt: string | null;
+    price: number;
+    provider: 'fal' | 'demo';
+    rerolled_from: string | null;
+    request_key: string | null;
+    origin: GenerationOrigin;
+  },
+): Promise<GenerationRow> {
+  return tx
+    .insertInto('generations')
+    .values({ ...row, updated_at: new Date() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Records the provider's request id once submitted (only while still queued). */
+export function markSubmitted(db: DbOrTx, id: string, providerRequestId: string) {
+  return db
+    .updateTable('generations')
+    .set({
+      status: 'submitted',
+      provider_request_id: providerRequestId,
+      submitted_at: new Date(),
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function countSubmitAttempt(db: DbOrTx, id: string) {
+  return db
+    .updateTable('generations')
+    .set((eb) => ({ submit_attempts: eb('submit_attempts', '+', 1), updated_at: new Date() }))
+    .where('id', '=', id)
+    .returning('submit_attempts')
+    .executeTakeFirst();
+}
+
+export function updateProgress(
+  db: DbOrTx,
+  id: string,
+  progress: {
+    status: 'submitted' | 'processing';
+    queuePosition: number | null;
+    progress: number | null;
+    log: string | null;
+  },
+) {
+  return db
+    .updateTable('generations')
+    .set({
+      status: progress.status,
+      queue_position: progress.queuePosition,
+      progress: progress.progress,
+      last_log: progress.log,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ['submitted', 'processing'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The exactly-once gate of every ending: only an active generation can reach a final state. */
+export function finishGeneration(
+  tx: Tx,
+  id: string,
+  outcome: { status: 'succeeded' | 'failed' | 'cancelled'; failureReason?: string | null; nsfw?: boolean },
+): Promise<GenerationRow | undefined> {
+  return tx
+    .updateTable('generations')
+    .set({
+      status: outcome.status,
+      failure_reason: outcome.failureReason ?? null,
+      nsfw: outcome.nsfw ?? false,
+      progress: outcome.status === 'succeeded' ? 100 : null,
+      queue_position: null,
+      finished_at: new Date(),
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ACTIVE_STATUSES)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function insertOutputs(
+  tx: Tx,
+  rows: {
+    generation_id: string;
+    position: number;
+    kind: OutputKind;
+    storage_key: string | null;
+    media_type: string | null;
+    size: number | null;
+    width: number | null;
+    height: number | null;
+    duration_ms: number | null;
+    nsfw: boolean;
+    text_content: string | null;
+  }[],
+) {
+  if (rows.length === 0) return Promise.resolve([]);
+  return tx.insertInto('generation_outputs').values(rows).execute();
+}
+
+/** Writes the outbox row for an outcome; a second call for the same outcome writes nothing. */
+export function insertDelivery(
+  tx: Tx,
+  row: {
+    generation_id: string;
+    outcome: 'succeeded' | 'failed' | 'cancelled';
+    platform: string;
+    user_id: string;
+    space_id: string | null;
+  },
+) {
+  return tx
+    .insertInto('deliveries')
+    .values(row)
+    .onConflict((oc) => oc.columns(['generation_id', 'outcome']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
+
+/** Generations whose provider has gone quiet for longer than `staleSince`: the sweeper polls them again. */
+export function listStalled(db: DbOrTx, staleSince: Date, limit: number) {
+  return db
+    .selectFrom('generations')
+    .select(['id', 'status', 'provider_request_id'])
+    .where('status', 'in', ACTIVE_STATUSES)
+    .where('updated_at', '<', staleSince)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Pending holds whose generation has ended (or never existed): they must be resolved. */
+export function listOrphanedHolds(db: DbOrTx, olderThan: Date, limit: number) {
+  return db
+    .selectFrom('credit_holds')
+    .leftJoin('generations', 'generations.hold_id', 'credit_holds.id')
+    .select(['credit_holds.id as hold_id', 'generations.id as generation_id', 'generations.status'])
+    .where('credit_holds.status', '=', 'pending')
+    .where('credit_holds.created_at', '<', olderThan)
+    .where('credit_holds.reference', 'like', 'generation:%')
+    .where((eb) =>
+      eb.or([eb('generations.id', 'is', null), eb('generations.status', 'not in', ACTIVE_STATUSES)]),
+    )
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,127 @@
+import type { DbOrTx } from '../../db/database';
+import { AppError } from '../../errors';
+import type { CatalogModel, FileKind } from '../catalog/catalog.types';
+import type { Actor } from './generation.service';
+
+const OUTPUT_KIND_FOR: Partial<Record<FileKind, string>> = { image: 'image', video: 'video', audio: 'audio' };
+
+export interface ResolvedFile {
+  storageKey: string;
+  mime: string;
+  fileName: string;
+}
+
+/**
+ * A file input refers to the user's own ready upload, or to an output of the user's own finished
+ * generation (the Animate / Make 3D buttons). Anything else is NOT_FOUND: another user's file is
+ * never usable, and its existence is not revealed.
+ */
+export async function resolveFileInput(
+  db: DbOrTx,
+  userId: string,
+  ref: string,
+  kind: FileKind,
+  field: string,
+): Promise<ResolvedFile> {
+  const upload = await db
+    .selectFrom('uploads')
+    .select(['storage_key', 'mime', 'kind', 'filename'])
+    .where('id', '=', ref)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'ready')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (upload) {
+    if (upload.kind !== kind) {
+      throw AppError.invalidInput(`${field} needs ${article(kind)} ${kind} file`, {
+        [field]: [`must be ${kind}`],
+      });
+    }
+    return {
+      storageKey: upload.storage_key,
+      mime: upload.mime ?? 'application/octet-stream',
+      fileName: upload.filename ?? 'input',
+    };
+  }
+  const output = await db
+    .selectFrom('generation_outputs')
+    .innerJoin('generations', 'generations.id', 'generation_outputs.generation_id')
+    .select(['generation_outputs.storage_key', 'generation_outputs.media_type', 'generation_outputs.kind'])
+    .where('generations.id', '=', ref)
+    .where('generations.user_id', '=', userId)
+    .where('generations.status', '=', 'succeeded')
+    .where('generations.deleted_at', 'is', null)
+    .orderBy('generation_outputs.position')
+    .executeTakeFirst();
+  if (output?.storage_key) {
+    if (output.kind !== OUTPUT_KIND_FOR[kind]) {
+      throw AppError.invalidInput(`${field} needs ${article(kind)} ${kind}`, {
+        [field]: [`must be ${kind}`],
+      });
+    }
+    return {
+      storageKey: output.storage_key,
+      mime: output.media_type ?? 'application/octet-stream',
+      fileName: 'input',
+    };
+  }
+  throw new AppError('NOT_FOUND', `The file for ${field} was not found among your uploads and generations`, {
+    fieldErrors: { [field]: ['not found'] },
+  });
+}
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
+/**
+ * LoRAs a request may use: ready ones the user trained, or ones shared with the current space, and
+ * only on models that take FLUX LoRAs.
+ */
+export async function resolveLoras(
+  db: DbOrTx,
+  actor: Actor,
+  model: CatalogModel,
+  requested: { id: string; scale: number }[],
+): Promise<{ id: string; scale: number }[]> {
+  if (requested.length === 0) return [];
+  if (!model.acceptsLoras) {
+    throw AppError.invalidInput(`${model.name} does not take LoRAs; try flux-lora`, {
+      loras: ['not supported by this model'],
+    });
+  }
+  if (requested.length > 3) throw AppError.invalidInput('At most 3 LoRAs at once', { loras: ['at most 3'] });
+  for (const lora of requested) {
+    if (!(lora.scale >= 0 && lora.scale <= 2)) {
+      throw AppError.invalidInput('A LoRA scale is between 0 and 2', {
+        loras: ['scale must be between 0 and 2'],
+      });
+    }
+    const row = await db
+      .selectFrom('loras')
+      .select(['id', 'status'])
+      .where('id', '=', lora.id)
+      .where('deleted_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('user_id', '=', actor.user.id),
+          ...(actor.space
+            ? [
+                eb.exists(
+                  eb
+                    .selectFrom('lora_shares')
+                    .select('lora_id')
+                    .whereRef('lora_shares.lora_id', '=', 'loras.id')
+                    .where('lora_shares.space_id', '=', actor.space.id),
+                ),
+              ]
+            : []),
+        ]),
+      )
+      .executeTakeFirst();
+    if (!row)
+      throw new AppError('NOT_FOUND', 'That LoRA was not found', { fieldErrors: { loras: ['not found'] } });
+    if (row.status !== 'ready') {
+      throw AppError.invalidInput('That LoRA is not ready yet', { loras: ['still training or failed'] });
+    }
+  }
+  return requested;
+}

@@ -1,0 +1,327 @@
+import type { Config } from '../../config';
+import type { GenerationRow, OutputKind } from '../../db/types';
+import { AppError } from '../../errors';
+import { publishEvent } from '../../events/event-bus';
+import type { Logger } from '../../logger';
+import { extractOutputs, nsfwFlags } from '../../providers/outputs';
+import {
+  type GenerationProvider,
+  ProviderRejectedError,
+  type ProviderStatus,
+  ProviderUnavailableError,
+} from '../../providers/provider';
+import { LORA_TRAINING_MODEL, MODEL_CATALOG } from '../catalog/catalog.data';
+import { captureHold, releaseHold } from '../credits/credits.service';
+import { readImageDimensions, sniffFile } from '../uploads/file-sniff';
+import * as repo from './generation.repo';
+import type { Actor, GenerationDeps } from './generation.service';
+import { ownedGeneration } from './generation.service';
+import { resolveFileInput } from './inputs';
+import { onTrainingFailed, onTrainingSucceeded, trainingInput } from './training-hooks';
+
+/** What the worker side of the pipeline needs on top of the request side. */
+export interface PipelineDeps extends GenerationDeps {
+  provider: GenerationProvider;
+  logger: Logger;
+  config: Pick<Config, 'promptBlocklist' | 'publicUrl'>;
+  /** Seconds between status polls (fallback to webhooks, and progress for the chat). */
+  pollSeconds?: number;
+}
+
+export const MAX_SUBMIT_ATTEMPTS = 5;
+export const MAX_OUTPUT_BYTES = 200 * 1024 * 1024;
+
+function endpointOf(row: GenerationRow) {
+  if (row.category === 'lora') return LORA_TRAINING_MODEL;
+  const model = MODEL_CATALOG.find((m) => m.id === row.model_id);
+  if (!model) throw new Error(`model ${row.model_id} is not in the catalog`);
+  return model;
+}
+
+/**
+ * Sends a queued generation to the provider (once: only a queued row is submitted). File inputs are
+ * copied to the provider's storage first. Transient provider errors are thrown so the job queue
+ * retries with backoff; after MAX_SUBMIT_ATTEMPTS, or on a refusal, the generation fails and the
+ * hold is released.
+ */
+export async function submitGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
+  const row = await repo.findGeneration(deps.db, generationId);
+  if (row?.status !== 'queued') return;
+  const model = endpointOf(row);
+  let requestId: string;
+  try {
+    const input = await providerInput(deps, row);
+    const webhookUrl = deps.config.publicUrl ? `${deps.config.publicUrl}/webhooks/fal` : undefined;
+    ({ requestId } = await deps.provider.submit({ endpoint: model.endpoint, input, webhookUrl }));
+  } catch (error) {
+    if (error instanceof ProviderUnavailableError) {
+      const attempts =
+        (await repo.countSubmitAttempt(deps.db, row.id))?.submit_attempts ?? MAX_SUBMIT_ATTEMPTS;
+      if (attempts < MAX_SUBMIT_ATTEMPTS) throw error;
+      await failGeneration(
+        deps,
+        row.id,
+        'The model service is not answering right now, so nothing was charged. Please try again later.',
+      );
+      return;
+    }
+    if (error instanceof ProviderRejectedError || error instanceof AppError) {
+      await failGeneration(deps, row.id, `The model refused the request: ${error.message}`);
+      return;
+    }
+    throw error;
+  }
+  const submitted = await repo.markSubmitted(deps.db, row.id, requestId);
+  if (!submitted) return;
+  await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
+  await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
+}
+
+async function providerInput(deps: PipelineDeps, row: GenerationRow): Promise<Record<string, unknown>> {
+  if (row.category === 'lora') return trainingInput(deps, row);
+  const model = endpointOf(row);
+  const { loras, ...input } = row.input as Record<string, unknown> & {
+    loras?: { id: string; scale: number }[];
+  };
+  for (const field of model.fields) {
+    const ref = input[field.name];
+    if (field.type !== 'file' || typeof ref !== 'string') continue;
+    const file = await resolveFileInput(deps.db, row.user_id, ref, field.fileKind, field.name);
+    input[field.name] = await deps.provider.uploadInput(
+      await deps.storage.get(file.storageKey),
+      file.mime,
+      file.fileName,
+    );
+  }
+  if (loras && loras.length > 0) {
+    const rows = await deps.db
+      .selectFrom('loras')
+      .select(['id', 'weights_key'])
+      .where(
+        'id',
+        'in',
+        loras.map((l) => l.id),
+      )
+      .execute();
+    input.loras = await Promise.all(
+      loras.map(async (l) => {
+        const key = rows.find((r) => r.id === l.id)?.weights_key;
+        if (!key) throw new ProviderRejectedError('a LoRA it needs was deleted');
+        const bytes = await deps.storage.get(key);
+        return {
+          path: await deps.provider.uploadInput(bytes, 'application/octet-stream', `${l.id}.safetensors`),
+          scale: l.scale,
+        };
+      }),
+    );
+  }
+  return input;
+}
+
+const pollDelay = (deps: PipelineDeps) => deps.pollSeconds ?? (deps.config.publicUrl ? 10 : 1);
+
+/**
+ * Asks the provider how a submitted generation is doing: records queue position and progress for
+ * the chat, finalizes on completion, fails on a provider failure, and otherwise polls again.
+ */
+export async function pollGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
+  const row = await repo.findGeneration(deps.db, generationId);
+  if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
+  const status: ProviderStatus = await deps.provider.status(
+    endpointOf(row).endpoint,
+    row.provider_request_id,
+  );
+  if (status.state === 'completed') return finalizeGeneration(deps, row.id);
+  if (status.state === 'failed') {
+    if (status.retryable) throw new ProviderUnavailableError(status.reason);
+    await failGeneration(deps, row.id, status.reason);
+    return;
+  }
+  const log = status.logs.at(-1) ?? null;
+  const next =
+    status.state === 'queued'
+      ? { status: 'submitted' as const, queuePosition: status.queuePosition, progress: null, log }
+      : { status: 'processing' as const, queuePosition: null, progress: status.progress, log };
+  const changed =
+    next.status !== row.status ||
+    next.queuePosition !== row.queue_position ||
+    next.progress !== row.progress ||
+    next.log !== row.last_log;
+  if (changed || Date.now() - row.updated_at.getTime() > 30_000) {
+    await repo.updateProgress(deps.db, row.id, next);
+    if (changed)
+      await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
+  }
+  await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'audio/wav': 'wav',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/ogg': 'ogg',
+  'audio/flac': 'flac',
+  'model/gltf-binary': 'glb',
+};
+
+type OutputRow = Parameters<typeof repo.insertOutputs>[1][number];
+
+const OUTPUT_KIND: Record<string, OutputKind> = {
+  images: 'image',
+  video: 'video',
+  audio: 'audio',
+  model3d: 'model3d',
+  text: 'text',
+  lora: 'lora',
+};
+
+/**
+ * The one idempotent ending for success, reached by webhook, poller or sweeper alike: copies the
+ * outputs into our storage (deterministic keys, so racing finalizers write the same bytes), then in
+ * one transaction flips the status (the exactly-once gate), records outputs, captures the hold and
+ * writes the delivery row. Losers of the race write nothing.
+ */
+export async function finalizeGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
+  const row = await repo.findGeneration(deps.db, generationId);
+  if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
+  const model = endpointOf(row);
+  const result = await deps.provider.result(model.endpoint, row.provider_request_id);
+  if (!result.ok) {
+    if (result.retryable) throw new ProviderUnavailableError(result.reason);
+    await failGeneration(deps, row.id, result.reason);
+    return;
+  }
+  let extracted: ReturnType<typeof extractOutputs>;
+  try {
+    extracted = extractOutputs(result.output, model.outputPath);
+  } catch (error) {
+    await failGeneration(
+      deps,
+      row.id,
+      error instanceof Error ? error.message : 'The model returned no output',
+    );
+    return;
+  }
+  const flags = nsfwFlags(result.output);
+  const kind = OUTPUT_KIND[model.output] ?? 'image';
+  const outputs: OutputRow[] = await Promise.all(
+    extracted.files.map(async (file, position): Promise<OutputRow> => {
+      const { bytes, contentType } = await deps.provider.downloadOutput(file.url, MAX_OUTPUT_BYTES);
+      const mime =
+        sniffFile(bytes.subarray(0, 64))?.mime ??
+        file.contentType ??
+        contentType ??
+        'application/octet-stream';
+      const extension = EXTENSIONS[mime] ?? (kind === 'lora' ? 'safetensors' : 'bin');
+      const key = `outputs/${row.id}/${position}.${extension}`;
+      await deps.storage.put(key, bytes, mime);
+      const dims = kind === 'image' ? readImageDimensions(bytes) : null;
+      return {
+        generation_id: row.id,
+        position,
+        kind,
+        storage_key: key,
+        media_type: mime,
+        size: bytes.length,
+        width: dims?.width ?? file.width ?? null,
+        height: dims?.height ?? file.height ?? null,
+        duration_ms: null,
+        nsfw: flags[position] ?? false,
+        text_content: null,
+      };
+    }),
+  );
+  if (extracted.text !== null) {
+    outputs.push({
+      generation_id: row.id,
+      position: outputs.length,
+      kind: 'text',
+      storage_key: null,
+      media_type: 'text/plain',
+      size: Buffer.byteLength(extracted.text),
+      width: null,
+      height: null,
+      duration_ms: null,
+      nsfw: false,
+      text_content: extracted.text,
+    });
+  }
+  await deps.db.transaction().execute(async (tx) => {
+    const finished = await repo.finishGeneration(tx, row.id, {
+      status: 'succeeded',
+      nsfw: outputs.some((o) => o.nsfw),
+    });
+    if (!finished) return;
+    await repo.insertOutputs(tx, outputs);
+    if (row.hold_id) await captureHold(tx, row.hold_id);
+    if (row.category === 'lora') await onTrainingSucceeded(tx, row, outputs[0]?.storage_key ?? null);
+    await deliver(tx, finished, 'succeeded');
+  });
+}
+
+async function deliver(
+  tx: Parameters<typeof repo.insertDelivery>[0],
+  row: GenerationRow,
+  outcome: 'succeeded' | 'failed' | 'cancelled',
+) {
+  const delivery = await repo.insertDelivery(tx, {
+    generation_id: row.id,
+    outcome,
+    platform: row.origin.platform ?? 'api',
+    user_id: row.user_id,
+    space_id: row.space_id,
+  });
+  await publishEvent(tx, { type: 'generation', generationId: row.id, userId: row.user_id });
+  if (delivery) {
+    await publishEvent(tx, {
+      type: 'delivery',
+      platform: row.origin.platform ?? 'api',
+      deliveryId: delivery.id,
+    });
+  }
+}
+
+/**
+ * Ends an active generation without a result: releases the hold, records a reason a person can
+ * read and tells the chat. Returns false when it had already ended (nothing changes then).
+ */
+export async function failGeneration(
+  deps: Pick<PipelineDeps, 'db'>,
+  generationId: string,
+  reason: string,
+  status: 'failed' | 'cancelled' = 'failed',
+): Promise<boolean> {
+  return deps.db.transaction().execute(async (tx) => {
+    const finished = await repo.finishGeneration(tx, generationId, { status, failureReason: reason });
+    if (!finished) return false;
+    if (finished.hold_id) await releaseHold(tx, finished.hold_id, reason);
+    if (finished.category === 'lora') await onTrainingFailed(tx, finished, reason);
+    await deliver(tx, finished, status);
+    return true;
+  });
+}
+
+/** Cancels the owner's running generation: credits come back at once; the provider is asked to stop. */
+export async function cancelGeneration(deps: PipelineDeps, actor: Actor, id: string): Promise<void> {
+  const row = await ownedGeneration(deps.db, actor.user.id, id);
+  if (!repo.ACTIVE_STATUSES.includes(row.status)) {
+    throw new AppError('CONFLICT', row.status === 'succeeded' ? 'It already finished' : 'It is not running');
+  }
+  const cancelled = await failGeneration(
+    deps,
+    id,
+    'Cancelled at your request; your credits were returned',
+    'cancelled',
+  );
+  if (cancelled && row.provider_request_id) {
+    await deps.provider.cancel(endpointOf(row).endpoint, row.provider_request_id).catch((error: unknown) => {
+      deps.logger.warn('provider cancel failed', { generationId: id, error: String(error) });
+    });
+  }
+}

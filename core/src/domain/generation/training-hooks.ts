@@ -1,0 +1,47 @@
+import type { Tx } from '../../db/database';
+import type { GenerationRow } from '../../db/types';
+import type { PipelineDeps } from './pipeline';
+
+/**
+ * LoRA training runs through the generation pipeline (hold, submit, poll, finalize, deliver) as a
+ * generation of category 'lora'. These hooks are its only differences: the input is a zip of the
+ * training images in our storage, and the ending updates the LoRA row in the same transaction.
+ */
+export async function trainingInput(
+  deps: PipelineDeps,
+  row: GenerationRow,
+): Promise<Record<string, unknown>> {
+  const { images_zip_key: zipKey, ...rest } = row.input as { images_zip_key: string } & Record<
+    string,
+    unknown
+  >;
+  const zip = await deps.storage.get(zipKey);
+  return {
+    ...rest,
+    images_data_url: await deps.provider.uploadInput(zip, 'application/zip', 'training-images.zip'),
+  };
+}
+
+export async function onTrainingSucceeded(
+  tx: Tx,
+  row: GenerationRow,
+  weightsKey: string | null,
+): Promise<void> {
+  await tx
+    .updateTable('loras')
+    .set(
+      weightsKey
+        ? { status: 'ready', weights_key: weightsKey }
+        : { status: 'failed', failure_reason: 'No weights file' },
+    )
+    .where('training_generation_id', '=', row.id)
+    .execute();
+}
+
+export async function onTrainingFailed(tx: Tx, row: GenerationRow, reason: string): Promise<void> {
+  await tx
+    .updateTable('loras')
+    .set({ status: 'failed', failure_reason: reason })
+    .where('training_generation_id', '=', row.id)
+    .execute();
+}

@@ -1,0 +1,86 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { DbOrTx, Tx } from '../../db/database';
+import type { GenerationCategory, GenerationRow } from '../../db/types';
+
+// Queries only. History is the owner's own, non-deleted generations; LoRA trainings live in their own area.
+
+/** A keyset position: the sort timestamp as UTC text with all six fractional digits, and the row id. */
+export interface PagePosition {
+  at: string;
+  id: string;
+}
+
+/**
+ * A timestamptz column as `2026-11-24T10:00:00.123456Z`. JS Dates keep milliseconds only; carrying the
+ * database's own text into the cursor is what keeps pages from skipping or repeating rows.
+ */
+export function positionText(column: string): RawBuilder<string> {
+  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/**
+ * A keyset position as a SQL value. Bound as text on purpose: postgres.js serializes a parameter the server
+ * types as timestamptz through a JS Date, which would drop the microseconds again.
+ */
+export function positionValue(position: PagePosition): RawBuilder<unknown> {
+  return sql`(${position.at}::text::timestamptz, ${position.id}::uuid)`;
+}
+
+export type HistoryRow = GenerationRow & { position_at: string };
+
+/** One page, newest first, strictly after `before` in (created_at, id) order; served by generations_history*. */
+export function listHistoryRows(
+  db: DbOrTx,
+  userId: string,
+  opts: { category?: Exclude<GenerationCategory, 'lora'>; before?: PagePosition; limit: number },
+): Promise<HistoryRow[]> {
+  let query = db
+    .selectFrom('generations')
+    .selectAll()
+    .select(positionText('created_at').as('position_at'))
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null);
+  query = opts.category ? query.where('category', '=', opts.category) : query.where('category', '<>', 'lora');
+  if (opts.before) {
+    // Row-value comparison: one index range condition, and ties on created_at are ordered by id.
+    query = query.where(sql<boolean>`(created_at, id) < ${positionValue(opts.before)}`);
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+}
+
+/** The user's own history item (not deleted, not a LoRA training). */
+export function findOwnGeneration(
+  db: DbOrTx,
+  userId: string,
+  id: string,
+  opts: { includeDeleted?: boolean } = {},
+): Promise<GenerationRow | undefined> {
+  let query = db
+    .selectFrom('generations')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('category', '<>', 'lora');
+  if (!opts.includeDeleted) query = query.where('deleted_at', 'is', null);
+  return query.executeTakeFirst();
+}
+
+/** Same as findOwnGeneration, deleted rows included, with the row locked until the transaction ends. */
+export function lockOwnGeneration(tx: Tx, userId: string, id: string): Promise<GenerationRow | undefined> {
+  return tx
+    .selectFrom('generations')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('category', '<>', 'lora')
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export function markGenerationDeleted(tx: Tx, id: string) {
+  return tx
+    .updateTable('generations')
+    .set({ deleted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}

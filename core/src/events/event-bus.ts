@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import postgres from 'postgres';
+import type { DbOrTx } from '../db/database';
+import type { Logger } from '../logger';
+
+/**
+ * Cross-process notifications over PostgreSQL LISTEN/NOTIFY. Published inside a transaction they are
+ * delivered on commit only, so a listener never hears of a row it cannot read yet. Events carry ids
+ * only; listeners re-read the truth from the database.
+ */
+export type AtelierEvent =
+  | { type: 'generation'; generationId: string; userId: string }
+  | { type: 'delivery'; platform: string; deliveryId: number };
+
+const CHANNEL = 'atelier_events';
+
+export interface EventBus {
+  publish(db: DbOrTx, event: AtelierEvent): Promise<void>;
+  /** Calls `listener` for every event from any process; returns the unsubscribe function. */
+  subscribe(listener: (event: AtelierEvent) => void): () => void;
+  /** Async iterator of events matching `filter` until `signal` aborts. */
+  stream<T extends AtelierEvent>(filter: (e: AtelierEvent) => e is T, signal?: AbortSignal): AsyncIterable<T>;
+  close(): Promise<void>;
+}
+
+export async function publishEvent(db: DbOrTx, event: AtelierEvent): Promise<void> {
+  await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db);
+}
+
+export async function createEventBus(url: string, logger: Logger): Promise<EventBus> {
+  const listeners = new Set<(event: AtelierEvent) => void>();
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  await client.listen(CHANNEL, (payload) => {
+    let event: AtelierEvent;
+    try {
+      event = JSON.parse(payload) as AtelierEvent;
+    } catch {
+      logger.warn('ignoring a malformed event', { payload: payload.slice(0, 200) });
+      return;
+    }
+    for (const listener of listeners) listener(event);
+  });
+
+  const subscribe = (listener: (event: AtelierEvent) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+
+  return {
+    publish: publishEvent,
+    subscribe,
+    stream<T extends AtelierEvent>(
+      filter: (e: AtelierEvent) => e is T,
+      signal?: AbortSignal,
+    ): AsyncIterable<T> {
+      return {
+        [Symbol.asyncIterator]() {
+          const queue: T[] = [];
+          let wake: (() => void) | null = null;
+          const unsubscribe = subscribe((e) => {
+            if (!filter(e)) return;
+            queue.push(e);
+            wake?.();
+          });
+          const aborted = () => wake?.();
+          signal?.addEventListener('abort', aborted);
+          return {
+            async next(): Promise<IteratorResult<T>> {
+              while (queue.length === 0 && !signal?.aborted) {
+                await new Promise<void>((resolve) => {
+                  wake = resolve;
+                });
+                wake = null;
+              }
+              if (signal?.aborted) {
+                unsubscribe();
+                return { done: true, value: undefined };
+              }
+              return { done: false, value: queue.shift()! };
+            },
+            async return(): Promise<IteratorResult<T>> {
+              unsubscribe();
+              signal?.removeEventListener('abort', aborted);
+              return { done: true, value: undefined };
+            },
+          };
+        },
+      };
+    },
+    close: async () => {
+      listeners.clear();
+      await client.end({ timeout: 2 });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Db } from '../db/database';
+import * as generationRepo from '../domain/generation/generation.repo';
+import type { JobQueue } from '../jobs/job-queue';
+import type { Logger } from '../logger';
+import type { FalWebhookVerifier } from '../providers/fal/fal-webhook';
+import { readBody, sendJson } from './server';
+
+const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+/**
+ * POST /webhooks/fal: verifies fal's Ed25519 signature and timestamp, dedupes on the request id and
+ * enqueues the one finalize step (which re-reads the result from fal rather than trusting this body).
+ * Unknown request ids get 404 so fal retries later (the webhook can outrun our own bookkeeping).
+ */
+export function createFalWebhookRoute(deps: {
+  db: Db;
+  jobs: JobQueue;
+  verifier: FalWebhookVerifier;
+  logger: Logger;
+}) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { error: 'Use POST' });
+      return true;
+    }
+    const body = await readBody(req, MAX_WEBHOOK_BYTES);
+    if (!body) {
+      sendJson(res, 413, { error: 'Webhook body too large' });
+      return true;
+    }
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const verified = await deps.verifier.verify(headers, body);
+    if (!verified.ok) {
+      deps.logger.warn('fal webhook refused', { reason: verified.reason });
+      sendJson(res, verified.retryable ? 503 : 401, { error: verified.reason });
+      return true;
+    }
+    const generation = await generationRepo.findByProviderRequest(deps.db, 'fal', verified.requestId);
+    if (!generation) {
+      sendJson(res, 404, { error: 'Unknown request id' });
+      return true;
+    }
+    const first = await deps.db
+      .insertInto('provider_webhooks')
+      .values({ provider: 'fal', request_id: verified.requestId })
+      .onConflict((oc) => oc.columns(['provider', 'request_id']).doNothing())
+      .returning('request_id')
+      .executeTakeFirst();
+    if (first) await deps.jobs.send('generation-finalize', { generationId: generation.id });
+    sendJson(res, 200, { ok: true, duplicate: !first });
+    return true;
+  };
+}
