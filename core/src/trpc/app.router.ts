@@ -1,10 +1,12 @@
 import { adminRouter } from './routers/admin.router';
 import { authRouter } from './routers/auth.router';
+import { billingRouter } from './routers/billing.router';
 import { catalogRouter, favoritesRouter } from './routers/catalog.router';
 import { creditsRouter } from './routers/credits.router';
 import { galleryRouter } from './routers/gallery.router';
 import { deliveriesRouter, generationsRouter } from './routers/generations.router';
 import { historyRouter } from './routers/history.router';
+import { loraRouter } from './routers/lora.router';
 import { meRouter } from './routers/me.router';
 import { moderationRouter } from './routers/moderation.router';
 import { uploadsRouter } from './routers/uploads.router';
@@ -17,12 +19,14 @@ export const appRouter = router({
   favorites: favoritesRouter,
   auth: authRouter,
   admin: adminRouter,
+  billing: billingRouter,
   generations: generationsRouter,
   deliveries: deliveriesRouter,
   history: historyRouter,
   gallery: galleryRouter,
   moderation: moderationRouter,
   uploads: uploadsRouter,
+  loras: loraRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
-import type { Db, DbOrTx } from '../../db/database';
+import type { Db, DbOrTx, Tx } from '../../db/database';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../db/database';
 import type { GenerationOrigin, GenerationRow } from '../../db/types';
 import { AppError } from '../../errors';
@@ -42,9 +42,8 @@ export interface Actor {
 }
 
 /**
- * Accepts a generation: validates the input against the model's schema, checks the prompt block list,
- * the user's rate and concurrency limits and the payer's policy, holds the price and enqueues the
- * submit job, all in one transaction. Nothing is held when anything is refused.
+ * Accepts a generation: validates the input against the model's schema, checks the prompt block list
+ * and file inputs, then hands it to `acceptGeneration`.
  */
 export async function createGeneration(
   deps: GenerationDeps,
@@ -52,24 +51,61 @@ export async function createGeneration(
   request: CreateRequest,
   rerolledFrom: string | null = null,
 ): Promise<{ generation: GenerationView; price: number }> {
-  const { db } = deps;
-  if (request.requestKey) {
-    const existing = await repo.findByRequestKey(db, request.requestKey);
-    if (existing) return { generation: await viewOf(deps, existing), price: existing.price };
-  }
-  const model = await getUsableModel(db, request.model ?? actor.user.settings.defaultModel);
+  const replay = request.requestKey ? await replayOf(deps, request.requestKey) : null;
+  if (replay) return replay;
+  const model = await getUsableModel(deps.db, request.model ?? actor.user.settings.defaultModel);
   const input = validateModelInput(model, request.input);
   checkBlocklist(deps.config.promptBlocklist, model, input);
-  for (const field of model.fileInputs) {
-    const ref = input[field];
-    const spec = model.fields.find((f) => f.name === field);
-    if (typeof ref === 'string' && spec?.type === 'file')
-      await resolveFileInput(db, actor.user.id, ref, spec.fileKind, field);
+  for (const field of model.fields) {
+    const ref = input[field.name];
+    if (field.type === 'file' && typeof ref === 'string') {
+      await resolveFileInput(deps.db, actor.user.id, ref, field.fileKind, field.name);
+    }
   }
-  const loras = await resolveLoras(db, actor, model, request.loras ?? []);
-  const price = quotePrice(model, input);
-  const id = randomUUID();
+  const loras = await resolveLoras(deps.db, actor, model, request.loras ?? []);
+  return acceptGeneration(deps, actor, {
+    modelId: model.id,
+    category: model.category,
+    input: loras.length > 0 ? { ...input, loras } : input,
+    prompt: typeof input.prompt === 'string' ? input.prompt : firstText(model, input),
+    price: quotePrice(model, input),
+    origin: request.origin ?? {},
+    requestKey: request.requestKey ?? null,
+    rerolledFrom,
+  });
+}
 
+async function replayOf(deps: GenerationDeps, requestKey: string) {
+  const existing = await repo.findByRequestKey(deps.db, requestKey);
+  return existing ? { generation: await viewOf(deps, existing), price: existing.price } : null;
+}
+
+export interface Acceptance {
+  modelId: string;
+  category: GenerationRow['category'];
+  /** Already validated. */
+  input: Record<string, unknown>;
+  prompt: string | null;
+  price: number;
+  origin: GenerationOrigin;
+  requestKey: string | null;
+  rerolledFrom: string | null;
+  /** Runs inside the accepting transaction after the generation row exists (LoRA rows, for example). */
+  alsoInTransaction?: (tx: Tx, generationId: string) => Promise<void>;
+}
+
+/**
+ * The one way work is accepted: in one transaction, checks the user's rate and concurrency limits
+ * and the payer's policy, holds the price, inserts the generation and enqueues its submit job.
+ * Nothing is held when anything is refused.
+ */
+export async function acceptGeneration(
+  deps: GenerationDeps,
+  actor: Actor,
+  work: Acceptance,
+): Promise<{ generation: GenerationView; price: number }> {
+  const { db } = deps;
+  const id = randomUUID();
   try {
     const row = await db.transaction().execute(async (tx) => {
       await repo.lockUser(tx, actor.user.id);
@@ -100,10 +136,10 @@ export async function createGeneration(
       const hold = await holdCredits(tx, {
         accountId,
         userId: actor.user.id,
-        amount: price,
+        amount: work.price,
         reference: `generation:${id}`,
         idempotencyKey: `generation:${id}`,
-        modelId: model.id,
+        modelId: work.modelId,
       });
       const generation = await repo.insertGeneration(tx, {
         id,
@@ -111,27 +147,29 @@ export async function createGeneration(
         space_id: actor.space?.id ?? null,
         account_id: accountId,
         hold_id: hold.id,
-        model_id: model.id,
-        category: model.category,
-        input: loras.length > 0 ? { ...input, loras } : input,
-        prompt: typeof input.prompt === 'string' ? input.prompt : firstText(model, input),
-        price,
+        model_id: work.modelId,
+        category: work.category,
+        input: work.input,
+        prompt: work.prompt,
+        price: work.price,
         provider: deps.provider.name,
-        rerolled_from: rerolledFrom,
-        request_key: request.requestKey ?? null,
-        origin: request.origin ?? {},
+        rerolled_from: work.rerolledFrom,
+        request_key: work.requestKey,
+        origin: work.origin,
       });
-      await deps.jobs.send('generation-submit', { generationId: id }, { db: tx, singletonKey: id });
+      await work.alsoInTransaction?.(tx, id);
+      await deps.jobs.send('generation-submit', { generationId: id }, { db: tx });
       await publishEvent(tx, { type: 'generation', generationId: id, userId: actor.user.id });
       return generation;
     });
-    return { generation: await viewOf(deps, row), price };
+    return { generation: await viewOf(deps, row), price: work.price };
   } catch (error) {
     // The same command delivered twice at once: the other copy won the request key.
-    if (request.requestKey && pgErrorCode(error) === UNIQUE_VIOLATION) {
-      const existing = await repo.findByRequestKey(db, request.requestKey);
-      if (existing) return { generation: await viewOf(deps, existing), price: existing.price };
-    }
+    const replay =
+      work.requestKey && pgErrorCode(error) === UNIQUE_VIOLATION
+        ? await replayOf(deps, work.requestKey)
+        : null;
+    if (replay) return replay;
     throw error;
   }
 }
