@@ -33,6 +33,11 @@ const envSchema = z.object({
   STARTER_CREDITS: int(50, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
+  WORKER_SWEEP_SECONDS: int(30, 1, 3600),
+  WORKER_STALLED_SECONDS: int(120, 1, 86_400),
+  WORKER_STATUS_POLL_SECONDS: optional
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().min(0.1).max(600).optional()),
   FAL_KEY: optional,
   FAL_API_ROOT: url,
   FAL_JWKS_URL: url,
@@ -76,6 +81,7 @@ export interface Config {
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
   logLevel: Env['LOG_LEVEL'];
+  worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
 }
 
 export class ConfigError extends Error {}
@@ -112,6 +118,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
     logLevel: env.LOG_LEVEL,
+    worker: {
+      sweepEverySeconds: env.WORKER_SWEEP_SECONDS,
+      stalledAfterSeconds: env.WORKER_STALLED_SECONDS,
+      statusPollSeconds: env.WORKER_STATUS_POLL_SECONDS,
+    },
   };
 }
 

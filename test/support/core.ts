@@ -1,7 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+} from '@trpc/client';
+import { EventSource } from 'eventsource';
 import { afterAll, beforeAll } from 'vitest';
 import { type CoreApp, type CoreOptions, startCore } from '../../core/src/app';
 import { loadConfig } from '../../core/src/config';
@@ -51,8 +58,23 @@ export function useTestCore(
   afterAll(async () => {
     await app?.stop();
   });
+  // Queries and mutations over HTTP batches; subscriptions over server-sent events, with the same headers.
   const client = (headers: () => Record<string, string>) =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${app!.url}/trpc`, headers })] });
+    createTRPCClient<AppRouter>({
+      links: [
+        splitLink({
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({
+            url: `${app!.url}/trpc`,
+            EventSource,
+            eventSourceOptions: () => ({
+              fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers() } }),
+            }),
+          }),
+          false: httpBatchLink({ url: `${app!.url}/trpc`, headers }),
+        }),
+      ],
+    });
   let counter = 0;
   return {
     get app() {

@@ -15,24 +15,12 @@ const logger = createLogger(config.logLevel).child({ process: 'worker' });
 const conn = await connectDatabase(config, logger, { max: 10 });
 const storage = await openStorage(config, config.publicUrl ?? `http://127.0.0.1:${config.port}`);
 const provider = createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
-const jobs = await startJobQueue({
-  url: conn.url,
-  logger,
-  pollSeconds: Number(process.env.WORKER_POLL_SECONDS ?? 0.5),
-});
+const jobs = await startJobQueue({ url: conn.url, logger });
 const worker = await startWorker(
+  { db: conn.db, storage, jobs, provider, config, logger, pollSeconds: config.worker.statusPollSeconds },
   {
-    db: conn.db,
-    storage,
-    jobs,
-    provider,
-    config,
-    logger,
-    pollSeconds: Number(process.env.WORKER_STATUS_POLL_SECONDS) || undefined,
-  },
-  {
-    sweepEverySeconds: Number(process.env.WORKER_SWEEP_SECONDS) || undefined,
-    stalledAfterSeconds: Number(process.env.WORKER_STALLED_SECONDS) || undefined,
+    sweepEverySeconds: config.worker.sweepEverySeconds,
+    stalledAfterSeconds: config.worker.stalledAfterSeconds,
   },
 );
 logger.info('worker ready', { provider: provider.name });
