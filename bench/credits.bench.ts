@@ -60,33 +60,35 @@ export async function benchCredits(bench: BenchDatabase): Promise<void> {
       }
     };
 
+    // The statements the service sends, written by hand: account with policy, hold + entry, reserve;
+    // then resolve + entry, settle.
     const viaRawSql = (accounts: string[]) => async (loop: number, i: number) => {
       const accountId = accounts[(loop * 7919 + i) % accounts.length]!;
       const held = await raw
         .begin(async (sql) => {
-          const [account] = await sql`select * from credit_accounts where id = ${accountId}`;
-          await sql`select * from team_policies where account_id = ${account!.id}`;
-          const [hold] =
-            await sql`insert into credit_holds (account_id, user_id, amount, reference, idempotency_key, usage_month)
-          values (${accountId}, ${user.id}, 1, 'bench', ${randomUUID()}, null)
-          on conflict (idempotency_key) do nothing returning *`;
-          await sql`insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id)
-          values (${accountId}, 'hold', 0, 1, ${hold!.id}, ${`hold:${hold!.id}`}, ${user.id})
-          on conflict (idempotency_key) do nothing returning id`;
+          await sql`select a.*, p.spenders, p.member_monthly_cap, p.allowed_models from credit_accounts a
+            left join team_policies p on p.account_id = a.id where a.id = ${accountId}`;
+          const [hold] = await sql`with h as (
+              insert into credit_holds (account_id, user_id, amount, reference, idempotency_key, usage_month)
+              values (${accountId}, ${user.id}, 1, 'bench', ${randomUUID()}, null)
+              on conflict (idempotency_key) do nothing returning *),
+            e as (insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id)
+              select account_id, 'hold', 0, amount, id, 'hold:' || id, user_id from h returning id)
+            select * from h`;
           const reserved = await sql`update credit_accounts set available = available - 1, held = held + 1
-          where id = ${accountId} and available >= 1 returning available, held`;
+            where id = ${accountId} and available >= 1 returning available, held`;
           if (reserved.length === 0) throw new Error('insufficient');
           return hold!;
         })
         .catch(() => null);
       if (!held) return false;
       await raw.begin(async (sql) => {
-        const [h] =
-          await sql`update credit_holds set status = 'captured', resolved_at = now(), release_reason = null
-          where id = ${held.id} and status = 'pending' returning *`;
-        await sql`insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id)
-          values (${h!.account_id}, 'capture', ${-h!.amount}, ${-h!.amount}, ${h!.id}, ${`capture:${h!.id}`}, ${user.id})
-          on conflict (idempotency_key) do nothing returning id`;
+        const [h] = await sql`with h as (
+            update credit_holds set status = 'captured', resolved_at = now(), release_reason = null
+            where id = ${held.id} and status = 'pending' returning *),
+          e as (insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id, reason)
+            select account_id, 'capture', -amount, -amount, id, 'capture:' || id, user_id, null from h returning id)
+          select * from h`;
         await sql`update credit_accounts set held = held - ${h!.amount} where id = ${h!.account_id} returning available, held`;
       });
       return true;
@@ -112,6 +114,18 @@ export async function benchCredits(bench: BenchDatabase): Promise<void> {
         `  ratio    ${fmt(sRate / rRate, 2)}   overspend: ${spent === s.ok ? 'none' : `MISMATCH spent ${spent} vs ${s.ok}`}`,
       );
     }
+    // Context for the hot-account figure: every hold+capture commits twice on the same row, and a row
+    // lock is held until its commit is flushed, so pairs/s can be at most half of this ceiling.
+    const [ceilingAccount] = await makeTeams(1, 1);
+    const ceiling = await runLoad(CLIENTS, DURATION_MS, async () => {
+      await raw.begin(
+        (sql) => sql`update credit_accounts set available = available where id = ${ceilingAccount!}`,
+      );
+      return true;
+    });
+    console.log(
+      `credits: ceiling of committed updates to one row, ${CLIENTS} clients: ${fmt(ceiling.ok / ceiling.seconds)} tx/s`,
+    );
     const problems = await reconcileLedger(app.db);
     console.log(
       `  reconcile after the run: ${problems.length === 0 ? 'every invariant holds' : `${problems.length} problems`}`,

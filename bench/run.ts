@@ -1,14 +1,16 @@
 import { benchCredits } from './credits.bench';
+import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
 import { benchDatabase } from './support';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, history, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
   credits: benchCredits,
+  generation: benchGeneration,
   history: benchHistory,
   trpc: benchTrpc,
 };

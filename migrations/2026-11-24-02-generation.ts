@@ -29,7 +29,7 @@ const statements = [
      user_id uuid not null references users (id),
      space_id uuid references spaces (id),
      account_id uuid not null references credit_accounts (id),
-     hold_id uuid references credit_holds (id),
+     hold_id uuid references credit_holds (id) deferrable initially deferred,
      model_id text not null,
      category text not null check (category in ('image', 'video', 'music', '3d', 'audio', 'lora')),
      input jsonb not null,

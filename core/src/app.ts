@@ -2,6 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
@@ -98,7 +99,13 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     routes.push({
       prefix: '/webhooks/fal',
       name: 'fal_webhook',
-      handle: createFalWebhookRoute({ db, jobs, verifier, logger }),
+      handle: createFalWebhookRoute({
+        db,
+        jobs,
+        verifier,
+        logger,
+        finalize: (generationId) => finalizeGeneration(deps, generationId),
+      }),
     });
   }
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));

@@ -10,7 +10,8 @@ const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /**
  * POST /webhooks/fal: verifies fal's Ed25519 signature and timestamp, dedupes on the request id and
- * enqueues the one finalize step (which re-reads the result from fal rather than trusting this body).
+ * runs the one idempotent finalize step (which re-reads the result from fal rather than trusting this
+ * body) after answering.
  * Unknown request ids get 404 so fal retries later (the webhook can outrun our own bookkeeping).
  */
 export function createFalWebhookRoute(deps: {
@@ -18,6 +19,7 @@ export function createFalWebhookRoute(deps: {
   jobs: JobQueue;
   verifier: FalWebhookVerifier;
   logger: Logger;
+  finalize: (generationId: string) => Promise<void>;
 }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (req.method !== 'POST') {
@@ -37,7 +39,7 @@ export function createFalWebhookRoute(deps: {
       sendJson(res, verified.retryable ? 503 : 401, { error: verified.reason });
       return true;
     }
-    const generation = await generationRepo.findByProviderRequest(deps.db, 'fal', verified.requestId);
+    const generation = await findSubmitted(deps.db, verified.requestId);
     if (!generation) {
       sendJson(res, 404, { error: 'Unknown request id' });
       return true;
@@ -48,8 +50,30 @@ export function createFalWebhookRoute(deps: {
       .onConflict((oc) => oc.columns(['provider', 'request_id']).doNothing())
       .returning('request_id')
       .executeTakeFirst();
-    if (first) await deps.jobs.send('generation-finalize', { generationId: generation.id });
     sendJson(res, 200, { ok: true, duplicate: !first });
+    if (first) {
+      // Finalize right away in this process; if that fails for any reason the job queue retries it.
+      deps.finalize(generation.id).catch(async (error: unknown) => {
+        deps.logger.warn('finalize after webhook failed; queued for retry', {
+          generationId: generation.id,
+          error,
+        });
+        await deps.jobs.send('generation-finalize', { generationId: generation.id });
+      });
+    }
     return true;
   };
+}
+
+/**
+ * A fast model can finish, and fal call us, before the worker has stored the request id it got back
+ * from submit; give that a moment before answering 404 (which makes fal retry much later).
+ */
+async function findSubmitted(db: Db, requestId: string) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const generation = await generationRepo.findByProviderRequest(db, 'fal', requestId);
+    if (generation) return generation;
+    await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+  }
+  return undefined;
 }

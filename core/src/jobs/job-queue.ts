@@ -76,7 +76,7 @@ export async function startJobQueue(opts: {
     async work(name, handler) {
       await boss.work<JobPayloads[typeof name]>(
         name,
-        { pollingIntervalSeconds: opts.pollSeconds ?? 0.5, batchSize: 1, localConcurrency: 4 },
+        { pollingIntervalSeconds: opts.pollSeconds ?? 0.5, batchSize: 1, localConcurrency: 8 },
         async ([job]) => {
           if (!job) return;
           try {

@@ -89,9 +89,14 @@ export function settleHeld(tx: Tx, accountId: string, amount: number, returnToAv
     .executeTakeFirstOrThrow();
 }
 
-export function insertHold(
+/**
+ * Inserts a hold and its 'hold' ledger entry in one statement; undefined when the idempotency key was
+ * used before (the entry is only written for a hold that was inserted).
+ */
+export async function insertHoldWithEntry(
   tx: Tx,
   hold: {
+    id?: string;
     account_id: string;
     user_id: string;
     amount: number;
@@ -101,11 +106,43 @@ export function insertHold(
   },
 ): Promise<CreditHoldRow | undefined> {
   return tx
-    .insertInto('credit_holds')
-    .values(hold)
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+    .with('h', (db) =>
+      db
+        .insertInto('credit_holds')
+        .values(hold)
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returningAll(),
+    )
+    .with('e', (db) =>
+      db
+        .insertInto('credit_entries')
+        .columns([
+          'account_id',
+          'kind',
+          'amount',
+          'held_delta',
+          'hold_id',
+          'idempotency_key',
+          'actor_user_id',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('h')
+            .select((s) => [
+              'h.account_id',
+              sql.lit('hold').as('kind'),
+              sql.lit(0).as('amount'),
+              'h.amount',
+              'h.id',
+              sql<string>`'hold:' || h.id`.as('key'),
+              'h.user_id',
+            ]),
+        )
+        .returning('id'),
+    )
+    .selectFrom('h')
+    .selectAll()
+    .executeTakeFirst() as Promise<CreditHoldRow | undefined>;
 }
 
 export function findHold(db: DbOrTx, holdId: string): Promise<CreditHoldRow | undefined> {
@@ -116,19 +153,68 @@ export function findHoldByKey(db: DbOrTx, key: string): Promise<CreditHoldRow | 
   return db.selectFrom('credit_holds').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 }
 
-/** Flips a pending hold to its final state; undefined when it was already resolved (exactly-once gate). */
-export function resolvePendingHold(
+/**
+ * Flips a pending hold to its final state and appends the matching ledger entry, in one statement;
+ * undefined when the hold was already resolved (the exactly-once gate).
+ */
+export function resolveHoldWithEntry(
   tx: Tx,
   holdId: string,
-  status: 'captured' | 'released',
+  outcome: 'captured' | 'released',
   reason: string | null,
 ): Promise<CreditHoldRow | undefined> {
+  const captured = outcome === 'captured';
   return tx
-    .updateTable('credit_holds')
-    .set({ status, resolved_at: new Date(), release_reason: reason })
-    .where('id', '=', holdId)
-    .where('status', '=', 'pending')
-    .returningAll()
+    .with('h', (db) =>
+      db
+        .updateTable('credit_holds')
+        .set({ status: outcome, resolved_at: new Date(), release_reason: reason })
+        .where('id', '=', holdId)
+        .where('status', '=', 'pending')
+        .returningAll(),
+    )
+    .with('e', (db) =>
+      db
+        .insertInto('credit_entries')
+        .columns([
+          'account_id',
+          'kind',
+          'amount',
+          'held_delta',
+          'hold_id',
+          'idempotency_key',
+          'actor_user_id',
+          'reason',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('h')
+            .select([
+              'h.account_id',
+              sql.lit(captured ? 'capture' : 'release').as('kind'),
+              (captured ? sql<number>`-h.amount` : sql<number>`0`).as('amount'),
+              sql<number>`-h.amount`.as('held_delta'),
+              'h.id',
+              sql<string>`${sql.lit(captured ? 'capture:' : 'release:')} || h.id`.as('key'),
+              'h.user_id',
+              sql<string | null>`${reason}::text`.as('reason'),
+            ]),
+        )
+        .returning('id'),
+    )
+    .selectFrom('h')
+    .selectAll()
+    .executeTakeFirst() as Promise<CreditHoldRow | undefined>;
+}
+
+/** An account with its team policy (null for personal accounts), in one round trip. */
+export function findAccountWithPolicy(db: DbOrTx, accountId: string) {
+  return db
+    .selectFrom('credit_accounts')
+    .leftJoin('team_policies', 'team_policies.account_id', 'credit_accounts.id')
+    .selectAll('credit_accounts')
+    .select(['team_policies.spenders', 'team_policies.member_monthly_cap', 'team_policies.allowed_models'])
+    .where('credit_accounts.id', '=', accountId)
     .executeTakeFirst();
 }
 

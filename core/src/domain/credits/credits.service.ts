@@ -182,6 +182,8 @@ export interface HoldRequest {
   /** What the hold pays for, e.g. `generation:<id>`. */
   reference: string;
   idempotencyKey: string;
+  /** The new hold's id when the caller must reference it before the hold exists (a deferred foreign key). */
+  holdId?: string;
   /** For team accounts: the model, checked against the policy's allowed models. */
   modelId?: string;
 }
@@ -195,36 +197,27 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
     throw AppError.invalidInput('Price must be a positive whole number', { amount: ['must be > 0'] });
   }
-  const account = await repo.findAccount(tx, request.accountId);
+  const account = await repo.findAccountWithPolicy(tx, request.accountId);
   if (!account) throw AppError.notFound('Credit account');
-  const policy = account.kind === 'team' ? await repo.findTeamPolicy(tx, account.id) : undefined;
+  const policy =
+    account.kind === 'team' && account.spenders ? { ...account, spenders: account.spenders } : null;
   if (policy) await checkSpender(tx, policy, request);
-  const capped = policy?.member_monthly_cap != null;
+  const cap = policy?.member_monthly_cap ?? null;
   const month = usageMonth();
 
-  const hold = await repo.insertHold(tx, {
+  const hold = await repo.insertHoldWithEntry(tx, {
+    ...(request.holdId ? { id: request.holdId } : {}),
     account_id: request.accountId,
     user_id: request.userId,
     amount: request.amount,
     reference: request.reference,
     idempotency_key: request.idempotencyKey,
-    usage_month: capped ? month : null,
+    usage_month: cap !== null ? month : null,
   });
   // The key was used before (a retry, or a concurrent twin that committed first): its hold is the answer.
   if (!hold) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
 
-  if (policy && policy.member_monthly_cap !== null) {
-    await countAgainstCap(tx, account.id, request, month, policy.member_monthly_cap);
-  }
-  await repo.appendEntry(tx, {
-    account_id: request.accountId,
-    kind: 'hold',
-    amount: 0,
-    held_delta: request.amount,
-    hold_id: hold.id,
-    idempotency_key: `hold:${hold.id}`,
-    actor_user_id: request.userId,
-  });
+  if (cap !== null) await countAgainstCap(tx, account.id, request, month, cap);
   // Last statement before commit: the balance row stays locked for as short a time as possible.
   const reserved = await repo.reserveAvailable(tx, request.accountId, request.amount);
   if (!reserved) {
@@ -242,11 +235,12 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
   return toHold(hold);
 }
 
-async function checkSpender(tx: Tx, policy: TeamPolicyRow, request: HoldRequest): Promise<void> {
-  if (
-    policy.spenders === 'listed_members' &&
-    !(await repo.isListedSpender(tx, policy.account_id, request.userId))
-  ) {
+async function checkSpender(
+  tx: Tx,
+  policy: { id: string; spenders: 'all_members' | 'listed_members'; allowed_models: string[] | null },
+  request: HoldRequest,
+): Promise<void> {
+  if (policy.spenders === 'listed_members' && !(await repo.isListedSpender(tx, policy.id, request.userId))) {
     throw AppError.forbidden("You are not on the list of members who may spend this team's credits");
   }
   if (policy.allowed_models && request.modelId && !policy.allowed_models.includes(request.modelId)) {
@@ -275,17 +269,8 @@ async function countAgainstCap(tx: Tx, accountId: string, request: HoldRequest, 
 
 /** Charges a pending hold. Returns false, writing nothing, when the hold was already captured or released. */
 export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
-  const hold = await repo.resolvePendingHold(tx, holdId, 'captured', null);
+  const hold = await repo.resolveHoldWithEntry(tx, holdId, 'captured', null);
   if (!hold) return false;
-  await repo.appendEntry(tx, {
-    account_id: hold.account_id,
-    kind: 'capture',
-    amount: -hold.amount,
-    held_delta: -hold.amount,
-    hold_id: hold.id,
-    idempotency_key: `capture:${hold.id}`,
-    actor_user_id: hold.user_id,
-  });
   // The balance row is locked last, just before commit.
   await repo.settleHeld(tx, hold.account_id, hold.amount, false);
   return true;
@@ -293,20 +278,10 @@ export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
 
 /** Gives a pending hold back (failure, cancel, moderation). Returns false when it was already resolved. */
 export async function releaseHold(tx: Tx, holdId: string, reason: string): Promise<boolean> {
-  const hold = await repo.resolvePendingHold(tx, holdId, 'released', reason);
+  const hold = await repo.resolveHoldWithEntry(tx, holdId, 'released', reason);
   if (!hold) return false;
   if (hold.usage_month)
     await repo.subtractMemberUsage(tx, hold.account_id, hold.user_id, hold.usage_month, hold.amount);
-  await repo.appendEntry(tx, {
-    account_id: hold.account_id,
-    kind: 'release',
-    amount: 0,
-    held_delta: -hold.amount,
-    hold_id: hold.id,
-    idempotency_key: `release:${hold.id}`,
-    actor_user_id: hold.user_id,
-    reason,
-  });
   await repo.settleHeld(tx, hold.account_id, hold.amount, true);
   return true;
 }

@@ -133,20 +133,13 @@ export async function acceptGeneration(
         );
       }
       const accountId = await resolvePayer(tx, actor.user.id, actor.space);
-      const hold = await holdCredits(tx, {
-        accountId,
-        userId: actor.user.id,
-        amount: work.price,
-        reference: `generation:${id}`,
-        idempotencyKey: `generation:${id}`,
-        modelId: work.modelId,
-      });
+      const holdId = randomUUID();
       const generation = await repo.insertGeneration(tx, {
         id,
         user_id: actor.user.id,
         space_id: actor.space?.id ?? null,
         account_id: accountId,
-        hold_id: hold.id,
+        hold_id: holdId, // the hold is written last; the foreign key is checked at commit
         model_id: work.modelId,
         category: work.category,
         input: work.input,
@@ -160,6 +153,16 @@ export async function acceptGeneration(
       await work.alsoInTransaction?.(tx, id);
       await deps.jobs.send('generation-submit', { generationId: id }, { db: tx });
       await publishEvent(tx, { type: 'generation', generationId: id, userId: actor.user.id });
+      // Last, so a busy team pool's balance row is locked only from here to the commit.
+      await holdCredits(tx, {
+        holdId,
+        accountId,
+        userId: actor.user.id,
+        amount: work.price,
+        reference: `generation:${id}`,
+        idempotencyKey: `generation:${id}`,
+        modelId: work.modelId,
+      });
       return generation;
     });
     return { generation: await viewOf(deps, row), price: work.price };

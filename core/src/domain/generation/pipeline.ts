@@ -118,7 +118,8 @@ async function providerInput(deps: PipelineDeps, row: GenerationRow): Promise<Re
   return input;
 }
 
-const pollDelay = (deps: PipelineDeps) => deps.pollSeconds ?? (deps.config.publicUrl ? 10 : 1);
+// Polls carry progress to the chat; with webhooks they are also the fallback, so they can be sparser.
+const pollDelay = (deps: PipelineDeps) => deps.pollSeconds ?? (deps.config.publicUrl ? 3 : 1);
 
 /**
  * Asks the provider how a submitted generation is doing: records queue position and progress for
@@ -259,9 +260,10 @@ export async function finalizeGeneration(deps: PipelineDeps, generationId: strin
     });
     if (!finished) return;
     await repo.insertOutputs(tx, outputs);
-    if (row.hold_id) await captureHold(tx, row.hold_id);
     if (row.category === 'lora') await onTrainingSucceeded(tx, row, outputs[0]?.storage_key ?? null);
     await deliver(tx, finished, 'succeeded');
+    // Last: the payer's balance row stays locked only until the commit.
+    if (row.hold_id) await captureHold(tx, row.hold_id);
   });
 }
 
@@ -300,9 +302,9 @@ export async function failGeneration(
   return deps.db.transaction().execute(async (tx) => {
     const finished = await repo.finishGeneration(tx, generationId, { status, failureReason: reason });
     if (!finished) return false;
-    if (finished.hold_id) await releaseHold(tx, finished.hold_id, reason);
     if (finished.category === 'lora') await onTrainingFailed(tx, finished, reason);
     await deliver(tx, finished, status);
+    if (finished.hold_id) await releaseHold(tx, finished.hold_id, reason);
     return true;
   });
 }
