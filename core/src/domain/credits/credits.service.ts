@@ -88,7 +88,7 @@ export async function addCredits(
   input: {
     accountId: string;
     amount: number;
-    kind: Extract<EntryKind, 'starter' | 'grant' | 'purchase' | 'transfer_in'>;
+    kind: Extract<EntryKind, 'starter' | 'grant' | 'purchase' | 'adjustment' | 'transfer_in'>;
     idempotencyKey: string;
     actorUserId?: string | null;
     reason?: string | null;
@@ -160,19 +160,8 @@ export async function adjustCredits(
   if (!Number.isSafeInteger(input.delta) || input.delta === 0) {
     throw AppError.invalidInput('Adjustment must be a non-zero whole number', { delta: ['must not be 0'] });
   }
-  if (input.delta < 0) {
-    return removeCredits(tx, { ...input, amount: -input.delta, kind: 'adjustment' });
-  }
-  const applied = await repo.appendEntry(tx, {
-    account_id: input.accountId,
-    kind: 'adjustment',
-    amount: input.delta,
-    idempotency_key: input.idempotencyKey,
-    actor_user_id: input.actorUserId,
-    reason: input.reason,
-  });
-  if (applied) await repo.changeAvailable(tx, input.accountId, input.delta);
-  return { applied, balance: await getBalance(tx, input.accountId) };
+  const change = { ...input, amount: Math.abs(input.delta), kind: 'adjustment' as const };
+  return input.delta < 0 ? removeCredits(tx, change) : addCredits(tx, change);
 }
 
 export interface HoldRequest {

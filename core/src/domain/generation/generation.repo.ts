@@ -1,6 +1,12 @@
+import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
-import type { GenerationOrigin, GenerationRow, GenerationStatus, OutputKind } from '../../db/types';
+import type {
+  GenerationOrigin,
+  GenerationOutputsTable,
+  GenerationRow,
+  GenerationStatus,
+} from '../../db/types';
 
 // Queries only.
 
@@ -140,22 +146,7 @@ export function finishGeneration(
     .executeTakeFirst();
 }
 
-export function insertOutputs(
-  tx: Tx,
-  rows: {
-    generation_id: string;
-    position: number;
-    kind: OutputKind;
-    storage_key: string | null;
-    media_type: string | null;
-    size: number | null;
-    width: number | null;
-    height: number | null;
-    duration_ms: number | null;
-    nsfw: boolean;
-    text_content: string | null;
-  }[],
-) {
+export function insertOutputs(tx: Tx, rows: Insertable<GenerationOutputsTable>[]) {
   if (rows.length === 0) return Promise.resolve([]);
   return tx.insertInto('generation_outputs').values(rows).execute();
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ensureTeamAccount, getSpace, searchAccounts } from '../../domain/accounts/accounts.service';
 import { getTeamPolicy, setTeamPolicy } from '../../domain/accounts/team-policy.service';
-import { listAudit, recordAudit } from '../../domain/audit/audit.service';
+import { changeCreditsAsAdmin } from '../../domain/admin/admin-credits.service';
+import { listAudit } from '../../domain/audit/audit.service';
 import { listModels, updateModelSettings } from '../../domain/catalog/catalog.service';
-import { addCredits, adjustCredits, getBalance, listLedger } from '../../domain/credits/credits.service';
+import { getBalance, listLedger } from '../../domain/credits/credits.service';
 import { adminProcedure, moderatorProcedure, router } from '../trpc';
 
 const reason = z.string().trim().min(3, 'Say why (at least 3 characters)').max(500);
@@ -40,26 +41,13 @@ export const adminRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      ctx.deps.db.transaction().execute(async (tx) => {
-        const result = await addCredits(tx, {
-          accountId: input.accountId,
-          amount: input.amount,
-          kind: 'grant',
-          idempotencyKey: `admin:${input.idempotencyKey}`,
-          actorUserId: ctx.user.id,
-          reason: input.reason,
-        });
-        if (result.applied) {
-          await recordAudit(tx, {
-            actorUserId: ctx.user.id,
-            action: 'credits.grant',
-            targetType: 'credit_account',
-            targetId: input.accountId,
-            reason: input.reason,
-            data: { amount: input.amount },
-          });
-        }
-        return result;
+      changeCreditsAsAdmin(ctx.deps.db, {
+        accountId: input.accountId,
+        delta: input.amount,
+        kind: 'grant',
+        reason: input.reason,
+        idempotencyKey: input.idempotencyKey,
+        actorUserId: ctx.user.id,
       }),
     ),
 
@@ -79,25 +67,13 @@ export const adminRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      ctx.deps.db.transaction().execute(async (tx) => {
-        const result = await adjustCredits(tx, {
-          accountId: input.accountId,
-          delta: input.delta,
-          idempotencyKey: `admin:${input.idempotencyKey}`,
-          actorUserId: ctx.user.id,
-          reason: input.reason,
-        });
-        if (result.applied) {
-          await recordAudit(tx, {
-            actorUserId: ctx.user.id,
-            action: 'credits.adjust',
-            targetType: 'credit_account',
-            targetId: input.accountId,
-            reason: input.reason,
-            data: { delta: input.delta },
-          });
-        }
-        return result;
+      changeCreditsAsAdmin(ctx.deps.db, {
+        accountId: input.accountId,
+        delta: input.delta,
+        kind: 'adjustment',
+        reason: input.reason,
+        idempotencyKey: input.idempotencyKey,
+        actorUserId: ctx.user.id,
       }),
     ),
 
