@@ -276,6 +276,28 @@ describe('refusals change nothing', () => {
   });
 });
 
+describe('reroll', () => {
+  it('runs the same input again with a new seed as a new, separately charged generation', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    const bot = await core.bot('telegram', { userId: 'reroll-rita' });
+    const { generation: first } = await bot.generations.create.mutate({
+      model: 'flux',
+      input: { prompt: 'a teapot', seed: 7, num_images: 1 },
+    });
+    await waitUntil(async () => (await generation(first.id)).status === 'succeeded');
+    const { generation: second, price } = await bot.generations.reroll.mutate({ id: first.id });
+    expect(second.id).not.toBe(first.id);
+    expect(second.rerolledFrom).toBe(first.id);
+    expect(second.prompt).toBe('a teapot');
+    expect(second.input.seed).not.toBe(7);
+    expect(price).toBe(1);
+    await waitUntil(async () => (await generation(second.id)).status === 'succeeded');
+    expect((await bot.credits.balance.query()).personal).toMatchObject({ available: 48, held: 0 });
+    const other = await core.bot('telegram', { userId: 'reroll-thief' });
+    expect(await trpcError(other.generations.reroll.mutate({ id: first.id }))).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
 describe('provider hiccups', () => {
   it('a 500 on submit is retried with backoff and then succeeds, charging once', async () => {
     fal.setBehavior('fal-ai/flux/dev', {
