@@ -1,11 +1,5 @@
 import type { Db, DbOrTx, Tx } from '../../db/database';
-import type {
-  CreditAccountRow,
-  CreditEntryRow,
-  CreditHoldRow,
-  EntryKind,
-  TeamPolicyRow,
-} from '../../db/types';
+import type { CreditAccountRow, CreditEntryRow, CreditHoldRow, EntryKind } from '../../db/types';
 import { AppError } from '../../errors';
 import * as repo from './credits.repo';
 

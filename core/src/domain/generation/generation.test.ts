@@ -294,7 +294,9 @@ describe('reroll', () => {
     await waitUntil(async () => (await generation(second.id)).status === 'succeeded');
     expect((await bot.credits.balance.query()).personal).toMatchObject({ available: 48, held: 0 });
     const other = await core.bot('telegram', { userId: 'reroll-thief' });
-    expect(await trpcError(other.generations.reroll.mutate({ id: first.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await trpcError(other.generations.reroll.mutate({ id: first.id }))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });
 
