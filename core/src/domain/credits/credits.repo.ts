@@ -128,7 +128,7 @@ export async function insertHoldWithEntry(
         .expression((eb) =>
           eb
             .selectFrom('h')
-            .select((_s) => [
+            .select([
               'h.account_id',
               sql.lit('hold').as('kind'),
               sql.lit(0).as('amount'),
