@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../../db/database';
 import type { GenerationOrigin } from '../../db/types';
 import type { ObjectStore } from '../../storage';
+import { type NsfwPolicy, nsfwPolicyOf } from '../accounts/space-settings';
 import { type GenerationView, toGenerationViews } from './generation-view';
 
 export interface DeliveryView {
@@ -9,6 +10,10 @@ export interface DeliveryView {
   origin: GenerationOrigin;
   /** The user's id on the delivering platform, for private delivery. */
   recipientPlatformUserId: string | null;
+  /** The space's rule for results the provider flagged NSFW ('spoiler' when there is no space). */
+  nsfwPolicy: NsfwPolicy;
+  /** True when the result was flagged and the space blocks such results: its outputs carry no URLs. */
+  withheld: boolean;
   generation: GenerationView;
 }
 
@@ -28,8 +33,10 @@ export async function pendingDeliveries(
         .onRef('identities.user_id', '=', 'deliveries.user_id')
         .on('identities.platform', '=', platform as never),
     )
+    .leftJoin('spaces', 'spaces.id', 'generations.space_id')
     .selectAll('generations')
     .select([
+      'spaces.settings as space_settings',
       'deliveries.id as delivery_id',
       'deliveries.outcome',
       'identities.platform_user_id as recipient',
@@ -41,13 +48,22 @@ export async function pendingDeliveries(
     .limit(limit)
     .execute();
   const views = await toGenerationViews(db, storage, rows);
-  return rows.map((r, i) => ({
-    deliveryId: r.delivery_id,
-    outcome: r.outcome,
-    origin: r.origin,
-    recipientPlatformUserId: r.recipient,
-    generation: views[i]!,
-  }));
+  return rows.map((r, i) => {
+    const generation = views[i]!;
+    const nsfwPolicy = nsfwPolicyOf(r.space_settings);
+    const withheld = generation.nsfw && nsfwPolicy === 'block';
+    return {
+      deliveryId: r.delivery_id,
+      outcome: r.outcome,
+      origin: r.origin,
+      recipientPlatformUserId: r.recipient,
+      nsfwPolicy,
+      withheld,
+      generation: withheld
+        ? { ...generation, outputs: generation.outputs.map((o) => ({ ...o, url: null })) }
+        : generation,
+    };
+  });
 }
 
 /** Marks deliveries as posted; repeats and other platforms' ids change nothing. Returns how many changed. */

@@ -276,6 +276,47 @@ describe('refusals change nothing', () => {
   });
 });
 
+describe('NSFW results', () => {
+  it("follow the space's policy: a blocking space gets the delivery without media", async () => {
+    fal.setBehavior('fal-ai/flux/dev', {
+      immediate: true,
+      webhook: false,
+      output: (input, ctx) => ({ ...(imageOutput(RED)(input, ctx) as object), has_nsfw_concepts: [true] }),
+    });
+    const space = { id: 'strict-group', kind: 'group' as const, name: 'Strict' };
+    const bot = await core.bot('telegram', { userId: 'nsfw-nina', space });
+    const admin = await core.web('admin');
+    const { generation: created } = await bot.generations.create.mutate({
+      model: 'fal-ai/flux/dev',
+      input: { prompt: 'x' },
+    });
+    const row = await waitUntil(async () => {
+      const g = await generation(created.id);
+      return g.status === 'succeeded' ? g : null;
+    });
+    expect(row.nsfw).toBe(true);
+    await admin.client.admin.setSpaceSettings.mutate({
+      spaceId: row.space_id!,
+      nsfw: 'block',
+      reason: 'family server',
+    });
+
+    const consumer = await core.bot('telegram');
+    const seen: {
+      data: {
+        withheld: boolean;
+        nsfwPolicy: string;
+        generation: { id: string; outputs: { url: string | null }[] };
+      };
+    }[] = [];
+    const sub = consumer.deliveries.stream.subscribe(undefined, { onData: (d) => seen.push(d) });
+    const delivery = await waitUntil(() => seen.find((d) => d.data.generation.id === created.id));
+    sub.unsubscribe();
+    expect(delivery.data).toMatchObject({ withheld: true, nsfwPolicy: 'block' });
+    expect(delivery.data.generation.outputs.every((o) => o.url === null)).toBe(true);
+  });
+});
+
 describe('reroll', () => {
   it('runs the same input again with a new seed as a new, separately charged generation', async () => {
     fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });

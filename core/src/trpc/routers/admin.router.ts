@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ensureTeamAccount, getSpace, searchAccounts } from '../../domain/accounts/accounts.service';
+import { updateSpaceSettings } from '../../domain/accounts/space-settings';
 import { getTeamPolicy, setTeamPolicy } from '../../domain/accounts/team-policy.service';
 import { changeCreditsAsAdmin } from '../../domain/admin/admin-credits.service';
 import { listAudit } from '../../domain/audit/audit.service';
@@ -97,6 +98,18 @@ export const adminRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => setTeamPolicy(ctx.deps.db, { ...input, actorUserId: ctx.user.id })),
+
+  /** What a space does with results flagged NSFW (block, spoiler, allow). */
+  setSpaceSettings: adminProcedure
+    .input(z.strictObject({ spaceId: z.uuid(), nsfw: z.enum(['block', 'spoiler', 'allow']), reason }))
+    .mutation(({ ctx, input }) =>
+      updateSpaceSettings(ctx.deps.db, {
+        spaceId: input.spaceId,
+        patch: { nsfw: input.nsfw },
+        actorUserId: ctx.user.id,
+        reason: input.reason,
+      }),
+    ),
 
   audit: moderatorProcedure
     .input(
