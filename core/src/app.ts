@@ -6,7 +6,7 @@ import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
-import { closeGracefully, createRequestHandler, listen, type RouteHandler } from './http/server';
+import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -20,6 +20,8 @@ export interface CoreApp {
   /** Where core listens, e.g. http://127.0.0.1:8787 */
   url: string;
   worker: Worker | null;
+  /** Adds an HTTP route after start-up (e.g. a bot's webhook endpoint). */
+  mount(route: Route): void;
   stop(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     events,
   };
 
-  const routes: { prefix: string; name: string; handle: RouteHandler }[] = [];
+  const routes: Route[] = [];
   if (storage.kind === 'local') {
     routes.push({
       prefix: '/files/',
@@ -121,6 +123,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     deps,
     url,
     worker,
+    mount: (route) => routes.push(route),
     stop: async () => {
       await closeGracefully(server);
       await worker?.stop();

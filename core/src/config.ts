@@ -26,6 +26,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ATELIER_DATA_DIR: optional,
   ATELIER_SECRET: optional,
+  ATELIER_ADMIN_PASSWORD: optional,
   DATABASE_URL: url,
   EMBEDDED_PG_PORT: int(54329, 1024, 65535),
   PORT: int(8787, 0, 65535),

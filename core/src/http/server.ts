@@ -11,11 +11,18 @@ import type { Metrics } from './metrics';
 /** A route handler that returns false when the request is not for it. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
+export interface Route {
+  prefix: string;
+  /** Label in metrics. */
+  name: string;
+  handle: RouteHandler;
+}
+
 export interface HttpServerOptions {
   deps: Deps;
   metrics: Metrics;
-  /** Extra routes (webhooks, files, static web-admin), tried in order before the 404. */
-  routes?: { prefix: string; name: string; handle: RouteHandler }[];
+  /** Extra routes (webhooks, files, static web-admin), tried in order before the 404; may grow later. */
+  routes?: Route[];
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -62,7 +69,7 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
     },
   });
 
-  const routes: { prefix: string; name: string; handle: RouteHandler }[] = [
+  const routes: Route[] = [
     {
       prefix: '/trpc/',
       name: 'trpc',
@@ -94,12 +101,13 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
         return true;
       },
     },
-    ...(opts.routes ?? []),
   ];
+  // Read on every request: routes mounted after start-up (a bot's webhook) are found too.
+  const extraRoutes = opts.routes ?? [];
 
   return async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = routes.find(
+    const route = [...routes, ...extraRoutes].find(
       (r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
     );
     const name = route?.name ?? 'not_found';

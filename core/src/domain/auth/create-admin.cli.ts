@@ -19,8 +19,8 @@ if (!values.username) {
   );
   process.exit(2);
 }
-const password = process.env.ATELIER_ADMIN_PASSWORD ?? (await readStdin()).trim();
 const config = loadConfig();
+const password = config.env.ATELIER_ADMIN_PASSWORD ?? (await readStdin()).trim();
 const conn = await connectDatabase(config, createLogger('warn'));
 try {
   const user = await createWebLogin(conn.db, { username: values.username, password, role });
