@@ -2,15 +2,18 @@ import { benchCredits } from './credits.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
 import { benchDatabase } from './support';
+import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 
 /**
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, telegram, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
   credits: benchCredits,
   generation: benchGeneration,
   history: benchHistory,
+  telegram: benchTelegram,
   trpc: benchTrpc,
 };
 const wanted = process.argv.slice(2).filter((a) => a in suites);

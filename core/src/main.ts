@@ -1,11 +1,13 @@
+import { startEnabledBots } from '../../bots/launcher';
 import { startCore } from './app';
 import { ConfigError, loadConfig } from './config';
 import { connectDatabase } from './db/connect';
 import { createLogger } from './logger';
 
 /**
- * `npm start`: everything on one machine. Embedded PostgreSQL when DATABASE_URL is unset, then core's
- * HTTP API. Ctrl-C (SIGINT) or SIGTERM shuts down in order: HTTP, database.
+ * `npm start`: everything on one machine. Embedded PostgreSQL when DATABASE_URL is unset, core's HTTP
+ * API and job worker, and every bot whose token is set. Ctrl-C (SIGINT) or SIGTERM shuts down in
+ * order: bots, HTTP and worker, database.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -13,6 +15,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const conn = await connectDatabase(config, logger, { max: 20 });
   const core = await startCore({ config, db: conn.db, dbUrl: conn.url, logger, worker: true });
+  const bots = await startEnabledBots({ config, core, logger });
   logger.info('Atelier core is ready', {
     url: core.url,
     trpc: `${core.url}/trpc`,
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
+    await bots.stop();
     await core.stop();
     await conn.close();
     process.exit(0);

@@ -17,14 +17,31 @@ export interface DeliveryView {
   generation: GenerationView;
 }
 
-/** Deliveries of a platform not yet acknowledged, oldest first, after `afterId`. */
-export async function pendingDeliveries(
+/**
+ * Ids of a platform's unacknowledged deliveries, oldest first. Callers track what they already sent
+ * by id rather than by "greater than the last one": ids are taken at insert but become visible at
+ * commit, so a lower id can appear after a higher one.
+ */
+export async function pendingDeliveryIds(db: DbOrTx, platform: string, limit = 500): Promise<number[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('platform', '=', platform)
+    .where('acked_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The given deliveries of a platform as bots see them (unacknowledged ones only), oldest first. */
+export async function loadDeliveries(
   db: DbOrTx,
   storage: ObjectStore,
   platform: string,
-  afterId: number,
-  limit = 50,
+  ids: readonly number[],
 ): Promise<DeliveryView[]> {
+  if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('deliveries')
     .innerJoin('generations', 'generations.id', 'deliveries.generation_id')
@@ -43,9 +60,8 @@ export async function pendingDeliveries(
     ])
     .where('deliveries.platform', '=', platform)
     .where('deliveries.acked_at', 'is', null)
-    .where('deliveries.id', '>', afterId)
+    .where('deliveries.id', 'in', ids)
     .orderBy('deliveries.id')
-    .limit(limit)
     .execute();
   const views = await toGenerationViews(db, storage, rows);
   return rows.map((r, i) => {

@@ -238,7 +238,12 @@ async function viewOf(
 }
 
 /** Runs the same input again with a new seed (where the model takes one); charged like a new request. */
-export async function rerollGeneration(deps: GenerationDeps, actor: Actor, id: string, requestKey?: string) {
+export async function rerollGeneration(
+  deps: GenerationDeps,
+  actor: Actor,
+  id: string,
+  opts: { requestKey?: string; origin?: GenerationOrigin } = {},
+) {
   const original = await ownedGeneration(deps.db, actor.user.id, id);
   const { loras, ...input } = original.input as Record<string, unknown> & {
     loras?: { id: string; scale: number }[];
@@ -248,7 +253,13 @@ export async function rerollGeneration(deps: GenerationDeps, actor: Actor, id: s
   return createGeneration(
     deps,
     actor,
-    { model: original.model_id, input, loras, origin: original.origin, requestKey },
+    {
+      model: original.model_id,
+      input,
+      loras,
+      origin: opts.origin ?? original.origin,
+      requestKey: opts.requestKey,
+    },
     original.id,
   );
 }

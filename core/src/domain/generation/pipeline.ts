@@ -267,26 +267,24 @@ export async function finalizeGeneration(deps: PipelineDeps, generationId: strin
   });
 }
 
+/** Tells listeners the state changed and, for work asked from a chat, writes the outbox row its bot posts. */
 async function deliver(
   tx: Parameters<typeof repo.insertDelivery>[0],
   row: GenerationRow,
   outcome: 'succeeded' | 'failed' | 'cancelled',
 ) {
+  await publishEvent(tx, { type: 'generation', generationId: row.id, userId: row.user_id });
+  const platform = row.origin.platform;
+  // Work asked through the API or the web app has no chat to post to, so nobody would consume a row.
+  if (!platform || platform === 'web') return;
   const delivery = await repo.insertDelivery(tx, {
     generation_id: row.id,
     outcome,
-    platform: row.origin.platform ?? 'api',
+    platform,
     user_id: row.user_id,
     space_id: row.space_id,
   });
-  await publishEvent(tx, { type: 'generation', generationId: row.id, userId: row.user_id });
-  if (delivery) {
-    await publishEvent(tx, {
-      type: 'delivery',
-      platform: row.origin.platform ?? 'api',
-      deliveryId: delivery.id,
-    });
-  }
+  if (delivery) await publishEvent(tx, { type: 'delivery', platform, deliveryId: delivery.id });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LoraRow } from '../../db/types';
+import type { GenerationOrigin, LoraRow } from '../../db/types';
 import { AppError, toFieldErrors } from '../../errors';
 import { LORA_TRAINING_MODEL } from '../catalog/catalog.data';
 import { buildInputSchema, priceFor } from '../catalog/model-input';
@@ -45,7 +45,14 @@ const trainingSchema = buildInputSchema({
 export async function trainLora(
   deps: GenerationDeps,
   actor: Actor,
-  request: { name: string; uploadIds: string[]; triggerWord?: string; steps?: number; requestKey?: string },
+  request: {
+    name: string;
+    uploadIds: string[];
+    triggerWord?: string;
+    steps?: number;
+    requestKey?: string;
+    origin?: GenerationOrigin;
+  },
 ): Promise<{ lora: LoraView; generation: GenerationView; price: number }> {
   const name = request.name.trim();
   if (!/^[\p{L}\p{N} _-]{2,40}$/u.test(name)) {
@@ -95,7 +102,7 @@ export async function trainLora(
     input: { ...parsed.data, images_zip_key: zipKey },
     prompt: `LoRA training: ${name}`,
     price: priceFor(LORA_TRAINING_MODEL, parsed.data),
-    origin: {},
+    origin: request.origin ?? {},
     requestKey: request.requestKey ?? null,
     rerolledFrom: null,
     alsoInTransaction: async (tx, generationId) => {
@@ -110,6 +117,14 @@ export async function trainLora(
   const row = lora ?? (await repo.findLoraByName(deps.db, actor.user.id, name));
   if (!row) throw new Error('LoRA row missing after training was accepted');
   return { lora: toView(row, actor.user.id), ...accepted };
+}
+
+/** Credits a training run costs (the trainer's flat price, or per step count if its rule says so). */
+export function quoteLoraTraining(steps?: number): number {
+  const parsed = trainingSchema.safeParse(steps ? { steps } : {});
+  if (!parsed.success)
+    throw AppError.invalidInput('Some training options are not right', toFieldErrors(parsed.error));
+  return priceFor(LORA_TRAINING_MODEL, parsed.data);
 }
 
 /** The user's LoRAs and those shared with the current space. */

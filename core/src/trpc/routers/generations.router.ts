@@ -1,6 +1,10 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { ackDeliveries, pendingDeliveries } from '../../domain/generation/deliveries.service';
+import {
+  ackDeliveries,
+  loadDeliveries,
+  pendingDeliveryIds,
+} from '../../domain/generation/deliveries.service';
 import { ACTIVE_STATUSES } from '../../domain/generation/generation.repo';
 import {
   createGeneration,
@@ -22,7 +26,7 @@ const requestInput = z.strictObject({
     .optional(),
 });
 
-const origin = z
+export const originInput = z
   .strictObject({
     chatId: z.string().max(256).optional(),
     messageId: z.string().max(256).optional(),
@@ -36,7 +40,7 @@ const id = z.strictObject({ id: z.uuid() });
 export const generationsRouter = router({
   /** Validates, prices and accepts a generation; the price is held until it ends. */
   create: userProcedure
-    .input(requestInput.extend({ origin, requestKey: z.string().min(1).max(200).optional() }))
+    .input(requestInput.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
     .mutation(async ({ ctx, input }) => {
       const { origin: where, ...request } = input;
       return createGeneration(
@@ -63,9 +67,12 @@ export const generationsRouter = router({
 
   /** The same input again with a new seed, as a new (charged) generation. */
   reroll: userProcedure
-    .input(id.extend({ requestKey: z.string().min(1).max(200).optional() }))
+    .input(id.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
     .mutation(({ ctx, input }) =>
-      rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, input.requestKey),
+      rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, {
+        requestKey: input.requestKey,
+        origin: input.origin ? { ...input.origin, platform: ctx.platform } : undefined,
+      }),
     ),
 
   /** Server-sent state of one generation (status, queue position, percent) until it ends. */
@@ -100,16 +107,19 @@ export const deliveriesRouter = router({
       e.type === 'delivery' && e.platform === platform;
     // Listen before the first read so nothing committed in between is missed.
     const events = ctx.deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
-    let lastId = 0;
+    // What this connection already handed out and is not yet acknowledged.
+    let sent = new Set<number>();
     try {
       while (!signal?.aborted) {
-        for (;;) {
-          const batch = await pendingDeliveries(ctx.deps.db, ctx.deps.storage, platform, lastId);
+        const pending = await pendingDeliveryIds(ctx.deps.db, platform);
+        sent = new Set(pending.filter((id) => sent.has(id)));
+        const fresh = pending.filter((id) => !sent.has(id));
+        for (let i = 0; i < fresh.length; i += 50) {
+          const batch = await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, fresh.slice(i, i + 50));
           for (const delivery of batch) {
-            lastId = delivery.deliveryId;
+            sent.add(delivery.deliveryId);
             yield tracked(String(delivery.deliveryId), delivery);
           }
-          if (batch.length < 50) break;
         }
         if ((await events.next()).done) return;
       }

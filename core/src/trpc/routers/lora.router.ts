@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { deleteLora, listLoras, setLoraShared, trainLora } from '../../domain/lora/lora.service';
+import {
+  deleteLora,
+  listLoras,
+  quoteLoraTraining,
+  setLoraShared,
+  trainLora,
+} from '../../domain/lora/lora.service';
 import { router, userProcedure } from '../trpc';
+import { originInput } from './generations.router';
 
 export const loraRouter = router({
   /** Trains a LoRA from 4-40 of the user's uploaded images; charged like any job. */
@@ -12,9 +19,25 @@ export const loraRouter = router({
         triggerWord: z.string().trim().min(1).max(40).optional(),
         steps: z.number().int().positive().optional(),
         requestKey: z.string().min(1).max(200).optional(),
+        origin: originInput,
       }),
     )
-    .mutation(({ ctx, input }) => trainLora(ctx.deps, { user: ctx.user, space: ctx.space }, input)),
+    .mutation(({ ctx, input }) =>
+      trainLora(
+        ctx.deps,
+        { user: ctx.user, space: ctx.space },
+        {
+          ...input,
+          // Without an origin the result goes to no chat; the bot follows training progress itself.
+          origin: input.origin ? { ...input.origin, platform: ctx.platform } : {},
+        },
+      ),
+    ),
+
+  /** What training would cost, checked like train, holding nothing. */
+  quote: userProcedure
+    .input(z.strictObject({ steps: z.number().int().positive().optional() }).default({}))
+    .query(({ input }) => ({ price: quoteLoraTraining(input.steps) })),
 
   list: userProcedure.query(({ ctx }) => listLoras(ctx.deps, { user: ctx.user, space: ctx.space })),
 

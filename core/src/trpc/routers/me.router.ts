@@ -5,6 +5,7 @@ import {
   redeemLinkCode,
   updateSettings,
 } from '../../domain/accounts/accounts.service';
+import { DEFAULT_MODEL_ID } from '../../domain/catalog/catalog.data';
 import { router, userProcedure } from '../trpc';
 
 export const meRouter = router({
@@ -12,6 +13,8 @@ export const meRouter = router({
     user: ctx.user,
     space: ctx.space,
     identities: await listIdentities(ctx.deps.db, ctx.user.id),
+    /** The model a request without one uses: the user's choice, else the catalog default. */
+    defaultModelId: ctx.user.settings.defaultModel ?? DEFAULT_MODEL_ID,
   })),
 
   updateSettings: userProcedure

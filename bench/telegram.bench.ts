@@ -1,0 +1,107 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTelegramBot } from '../bots/telegram/telegram.adapter';
+import { startCore } from '../core/src/app';
+import { loadConfig } from '../core/src/config';
+import { createServiceToken } from '../core/src/domain/auth/auth.service';
+import { silentLogger } from '../core/src/logger';
+import { DEFAULT_FAL_KEY, FalFake, imageOutput, type OutputBuilder } from '../test/fakes/fal/fal-fake';
+import { FakeTelegram } from '../test/fakes/telegram/telegram-fake';
+import { pngBytes } from '../test/support/generations';
+import { freePort } from '../test/support/ports';
+import { type BenchDatabase, fmt, percentile } from './support';
+
+const USERS = 50;
+const ROUNDS = Number(process.env.BENCH_TELEGRAM_ROUNDS ?? 3);
+
+/**
+ * 50 people send /gen at the same moment to the real grammy bot (long polling against the fake Bot
+ * API), with real core + worker and fal answering at once. Measures (1) command -> first reply (the
+ * progress message stating the price) and (2) fal finishing -> the photo reaching Telegram (webhook,
+ * finalize, delivery stream, download, upload).
+ */
+export async function benchTelegram(bench: BenchDatabase): Promise<void> {
+  const fal = new FalFake();
+  await fal.start();
+  const tg = new FakeTelegram({ bot: { username: 'atelier_bench_bot' } });
+  await tg.start();
+  const port = await freePort();
+  const handle = bench.open(20);
+  const finishedAt = new Map<string, number>();
+  const red = imageOutput(pngBytes(5, 64, 48), { width: 64, height: 48 });
+  const output: OutputBuilder = (input, ctx) => {
+    finishedAt.set(String((input as { prompt?: string }).prompt), Date.now());
+    return red(input, ctx);
+  };
+  fal.setBehavior('fal-ai/flux-1/schnell', { immediate: true, output });
+  const core = await startCore({
+    config: loadConfig({
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FAL_KEY: DEFAULT_FAL_KEY,
+      FAL_API_ROOT: fal.url,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      ATELIER_SECRET: 'bench-secret-bench-secret',
+      ATELIER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'atelier-bench-tg-')),
+    }),
+    db: handle.db,
+    dbUrl: bench.url,
+    logger: silentLogger,
+    host: '127.0.0.1',
+    worker: { sweepEverySeconds: 3600 },
+  });
+  const bot = await startTelegramBot({
+    token: tg.token,
+    coreUrl: core.url,
+    serviceToken: await createServiceToken(handle.db, { name: 'telegram-bench', platform: 'telegram' }),
+    apiRoot: tg.apiRoot,
+    pollingTimeoutSeconds: 1,
+  });
+  try {
+    const people = Array.from({ length: USERS }, (_, i) => {
+      const user = tg.createUser({ first_name: `Bench${i}` });
+      return { user, chat: tg.createPrivateChat(user) };
+    });
+    const firstReply: number[] = [];
+    const toPhoto: number[] = [];
+    const started = Date.now();
+    for (let round = 0; round < ROUNDS; round++) {
+      const sentAt = new Map<number, number>();
+      const roundStart = Date.now();
+      for (const [i, p] of people.entries()) {
+        sentAt.set(p.chat.id, Date.now());
+        tg.sendUserMessage(p.chat, p.user, `/gen bench round ${round} user ${i}`);
+      }
+      const photoCalls = () =>
+        tg
+          .calls('sendPhoto')
+          .filter((c) => c.response.ok && String(c.params.caption ?? '').includes(`round ${round} `));
+      await tg.waitFor(() => photoCalls().length >= USERS, 60_000, `round ${round} photos`);
+      for (const p of people) {
+        const reply = tg
+          .calls('sendMessage')
+          .find((c) => String(c.params.chat_id) === String(p.chat.id) && c.at >= roundStart);
+        if (reply) firstReply.push(reply.at - sentAt.get(p.chat.id)!);
+      }
+      for (const call of photoCalls()) {
+        const prompt = /“(.+)”/.exec(String(call.params.caption))?.[1] ?? '';
+        const done = finishedAt.get(prompt);
+        if (done !== undefined) toPhoto.push(call.at - done);
+      }
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const line = (label: string, values: number[]) =>
+      `  ${label.padEnd(34)} p50 ${fmt(percentile(values, 50))} ms   p99 ${fmt(percentile(values, 99))} ms   (n=${values.length})`;
+    console.log(`Telegram bot: ${USERS} concurrent users x ${ROUNDS} rounds of /gen, fal answering at once`);
+    console.log(line('command -> first reply', firstReply));
+    console.log(line('fal completion -> sendPhoto', toPhoto));
+    console.log(`  ${fmt((USERS * ROUNDS) / seconds, 1)} generations/s end to end (${fmt(seconds, 1)} s)`);
+  } finally {
+    await bot.stop();
+    await core.stop();
+    await handle.close();
+    await tg.close();
+    await fal.close();
+  }
+}

@@ -1,0 +1,127 @@
+import type { GenerationView } from './core-client';
+import type { CommandContext, MessageRef } from './kit.types';
+import { errorReply, type KitRuntime } from './kit-runtime';
+import { isFinal, type ProgressState, progressReply } from './progress';
+
+/** Where core writes the delivery: the chat and the progress message, which the result replies to. */
+export interface Origin {
+  chatId: string;
+  messageId: string;
+  threadId?: string;
+  private?: boolean;
+}
+
+export interface GenerationStart {
+  /** From a quote: named before anything is held. */
+  modelName: string;
+  price: number;
+  note?: string;
+  /** Deliver to the user's direct chat. */
+  private?: boolean;
+  /**
+   * False when core delivers to another message than this progress message (a reroll keeps the
+   * original's origin): the watcher then closes it itself on success.
+   */
+  deliveredHere?: boolean;
+  /** Asks core to create (or reroll) it; credits are held here. */
+  create(origin: Origin): Promise<{ generation: GenerationView; price: number }>;
+}
+
+/** How long a finished success waits for its delivery before the watcher closes the message itself. */
+const DELIVERY_GRACE_MS = 15_000;
+const WATCH_LIMIT_MS = 60 * 60_000;
+
+/**
+ * Posts the progress message stating model and price, then asks core to start; a refusal replaces
+ * the progress message with the reason. Returns the generation id, or null when refused.
+ */
+export async function startGeneration(
+  rt: KitRuntime,
+  ctx: CommandContext,
+  start: GenerationStart,
+): Promise<string | null> {
+  const first: ProgressState = { modelName: start.modelName, price: start.price, status: 'starting' };
+  const ref = await ctx.reply(progressReply(first, start.note));
+  let created: { generation: GenerationView; price: number };
+  try {
+    created = await start.create({
+      chatId: ref.chatId,
+      messageId: ref.messageId,
+      ...(ctx.chat.threadId ? { threadId: ctx.chat.threadId } : {}),
+      ...(start.private ? { private: true } : {}),
+    });
+  } catch (error) {
+    await rt.progress.finish(ref, await errorReply(rt, ctx, error, 'generate'), ctx.edit);
+    return null;
+  }
+  watchProgress(rt, ctx, created.generation.id, ref, { ...start, price: created.price });
+  return created.generation.id;
+}
+
+/**
+ * Follows core's progress subscription and edits the message in place. A success is closed by the
+ * delivery (which posts the media first); failures are shown at once.
+ */
+export function watchProgress(
+  rt: KitRuntime,
+  ctx: CommandContext,
+  generationId: string,
+  ref: MessageRef,
+  meta: Pick<GenerationStart, 'modelName' | 'price' | 'note' | 'private' | 'deliveredHere'>,
+): void {
+  const client = rt.core.as(ctx.actor);
+  let done = false;
+  let resolveEnded: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    resolveEnded = resolve;
+  });
+  const stop = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(limit);
+    subscription.unsubscribe();
+    rt.subscriptions.delete(handle);
+    resolveEnded();
+  };
+  const handle = { unsubscribe: stop };
+  const limit = setTimeout(stop, WATCH_LIMIT_MS);
+  limit.unref();
+  const stateOf = (view: GenerationView): ProgressState => ({
+    modelName: meta.modelName,
+    price: view.price,
+    status: view.status,
+    queuePosition: view.queuePosition,
+    progress: view.progress,
+    failureReason: view.failureReason,
+    ...(meta.private ? { sentPrivately: true } : {}),
+  });
+  const subscription = client.generations.progress.subscribe(
+    { id: generationId },
+    {
+      onData(view) {
+        if (done) return;
+        const state = stateOf(view);
+        if (!isFinal(view.status)) {
+          rt.progress.update(ref, progressReply(state, meta.note), ctx.edit);
+          return;
+        }
+        stop();
+        if (view.status !== 'succeeded' || meta.deliveredHere === false) {
+          void rt.progress.finish(ref, progressReply(state), ctx.edit);
+          return;
+        }
+        // The delivery normally closes it; a replayed request whose delivery went out long ago does not.
+        rt.later(DELIVERY_GRACE_MS, () => {
+          if (!rt.progress.isFinished(ref)) void rt.progress.finish(ref, progressReply(state), ctx.edit);
+        });
+      },
+      onError(error) {
+        rt.logger.debug('progress subscription ended', { generationId, error: String(error) });
+        stop();
+      },
+      onComplete: stop,
+    },
+  );
+  rt.subscriptions.add(handle);
+  rt.background(ended);
+}

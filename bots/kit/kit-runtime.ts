@@ -1,0 +1,93 @@
+import { CatalogCache } from './catalog-cache';
+import { type CommandName, usageOf } from './commands';
+import { type CoreConnection, coreFailure } from './core-client';
+import { errorSentence } from './error-text';
+import type { CommandContext, KitLogger } from './kit.types';
+import { UsageError } from './parse-args';
+import { ProgressTracker } from './progress';
+import { code, type Reply, say } from './reply';
+
+/** What every command handler shares: the core connection, caches and background work. */
+export interface KitRuntime {
+  readonly core: CoreConnection;
+  readonly catalog: CatalogCache;
+  readonly progress: ProgressTracker;
+  readonly logger: KitLogger;
+  readonly platform: string;
+  /** Runs work that outlives the command (progress watchers); `close()` waits for it. */
+  background(work: Promise<unknown>): void;
+  /** Subscriptions to end on close. */
+  readonly subscriptions: Set<{ unsubscribe(): void }>;
+  /** Runs `fn` after `ms` unless the kit closes first. */
+  later(ms: number, fn: () => void): void;
+}
+
+export function createRuntime(opts: {
+  core: CoreConnection;
+  logger: KitLogger;
+  platform: string;
+  progressEditIntervalMs: number;
+}): KitRuntime & { drain(): Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  const subscriptions = new Set<{ unsubscribe(): void }>();
+  const timers = new Set<NodeJS.Timeout>();
+  return {
+    core: opts.core,
+    catalog: new CatalogCache(opts.core.service),
+    progress: new ProgressTracker(opts.progressEditIntervalMs, opts.logger),
+    logger: opts.logger,
+    platform: opts.platform,
+    subscriptions,
+    background(work) {
+      const tracked = work.catch((error: unknown) =>
+        opts.logger.warn('background work failed', { error: String(error) }),
+      );
+      pending.add(tracked);
+      void tracked.finally(() => pending.delete(tracked));
+    },
+    later(ms, fn) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        fn();
+      }, ms);
+      timer.unref();
+      timers.add(timer);
+    },
+    async drain() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const sub of subscriptions) sub.unsubscribe();
+      subscriptions.clear();
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+/** A problem with what was typed: the reason and how the command is used. */
+export function usageReply(name: CommandName, message?: string): Reply {
+  return say(...(message ? [`${message}.\n`] : []), 'Usage: ', code(usageOf(name)));
+}
+
+/**
+ * The reply for a failed command: usage for typing mistakes, else the sentence for core's error code.
+ * "Insufficient credits" carries a fresh billing link in direct chats (never posted in a group).
+ */
+export async function errorReply(
+  rt: KitRuntime,
+  ctx: CommandContext,
+  error: unknown,
+  command: CommandName = 'help',
+): Promise<Reply> {
+  if (error instanceof UsageError) return usageReply(command, error.message.replace(/[.]$/, ''));
+  const failure = coreFailure(error);
+  if (!failure.appCode && !failure.code) rt.logger.warn('core call failed', { error: failure.message });
+  let buyUrl: string | undefined;
+  if (failure.appCode === 'INSUFFICIENT_CREDITS' && ctx.chat.direct) {
+    buyUrl = await rt.core
+      .as(ctx.actor)
+      .billing.link.mutate()
+      .then((link) => link.url)
+      .catch(() => undefined);
+  }
+  return say(errorSentence(failure, { ...(buyUrl ? { buyUrl } : {}) }));
+}

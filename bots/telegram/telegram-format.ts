@@ -1,0 +1,51 @@
+import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { Button, Inline } from '../kit/reply';
+
+/** Telegram's limits, in characters of the text after entities are parsed. */
+export const MESSAGE_LIMIT = 4096;
+export const CAPTION_LIMIT = 1024;
+export const CALLBACK_ANSWER_LIMIT = 200;
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (text: string) => escapeHtml(text).replace(/"/g, '&quot;');
+
+function clipTo(text: string, room: number): string {
+  const chars = [...text];
+  return chars.length <= room ? text : `${chars.slice(0, Math.max(0, room - 1)).join('')}…`;
+}
+
+/** The kit's spans as Telegram HTML (parse_mode 'HTML'), clipped so the visible text fits `limit`. */
+export function toHtml(parts: readonly Inline[], limit = MESSAGE_LIMIT): string {
+  let room = limit;
+  let html = '';
+  for (const part of parts) {
+    if (room <= 0) break;
+    const visible =
+      typeof part === 'string'
+        ? part
+        : 'bold' in part
+          ? part.bold
+          : 'italic' in part
+            ? part.italic
+            : 'code' in part
+              ? part.code
+              : part.text;
+    const text = clipTo(visible, room);
+    room -= [...text].length;
+    if (typeof part === 'string') html += escapeHtml(text);
+    else if ('bold' in part) html += `<b>${escapeHtml(text)}</b>`;
+    else if ('italic' in part) html += `<i>${escapeHtml(text)}</i>`;
+    else if ('code' in part) html += `<code>${escapeHtml(text)}</code>`;
+    else html += `<a href="${escapeAttr(part.link)}">${escapeHtml(text)}</a>`;
+  }
+  return html.trim() === '' ? '…' : html;
+}
+
+/** Rows of kit buttons as an inline keyboard; undefined for none (an edit without it removes the keyboard). */
+export function keyboard(rows: readonly (readonly Button[])[] | undefined): InlineKeyboardMarkup | undefined {
+  const filled = (rows ?? []).filter((row) => row.length > 0);
+  if (filled.length === 0) return undefined;
+  return {
+    inline_keyboard: filled.map((row) => row.map((b) => ({ text: b.label, callback_data: b.action }))),
+  };
+}

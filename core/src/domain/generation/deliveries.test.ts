@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { useTestCore } from '../../../../test/support/core';
+import { useTestDatabase } from '../../../../test/support/db';
+import { makeUser } from '../../../../test/support/factories';
+import { makeGeneration } from '../../../../test/support/generations';
+import { waitUntil } from '../../../../test/support/wait';
+import { publishEvent } from '../../events/event-bus';
+
+const t = useTestDatabase();
+const core = useTestCore(t);
+
+describe('the deliveries stream', () => {
+  it('still hands out a delivery whose id was taken first but committed after a later one', async () => {
+    const { user, accountId } = await makeUser(t.db, { platform: 'console' });
+    const storage = core.app.deps.storage;
+    const early = await makeGeneration(t.db, storage, { userId: user.id, accountId });
+    const late = await makeGeneration(t.db, storage, { userId: user.id, accountId });
+    const bot = await core.bot('console');
+    const seen: number[] = [];
+    const ids: Record<string, number> = {};
+    const sub = bot.deliveries.stream.subscribe(undefined, {
+      onData: (d) => seen.push(d.data.deliveryId),
+    });
+
+    // Transaction A takes the lower id and stays open while B commits a higher one.
+    let releaseA!: () => void;
+    const aMayCommit = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
+    const a = t.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('deliveries')
+        .values({
+          generation_id: early.id,
+          outcome: 'succeeded',
+          platform: 'console',
+          user_id: user.id,
+          space_id: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.early = row.id;
+      await aMayCommit;
+      await publishEvent(tx, { type: 'delivery', platform: 'console', deliveryId: row.id });
+    });
+    await waitUntil(() => ids.early);
+    await t.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('deliveries')
+        .values({
+          generation_id: late.id,
+          outcome: 'succeeded',
+          platform: 'console',
+          user_id: user.id,
+          space_id: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.late = row.id;
+      await publishEvent(tx, { type: 'delivery', platform: 'console', deliveryId: row.id });
+    });
+    await waitUntil(() => seen.includes(ids.late!), { label: 'the later delivery' });
+    expect(ids.early).toBeLessThan(ids.late!);
+    releaseA();
+    await a;
+    await waitUntil(() => seen.includes(ids.early!), { label: 'the earlier delivery, committed last' });
+    sub.unsubscribe();
+    expect(seen.filter((id) => id === ids.early || id === ids.late).sort()).toEqual(
+      [ids.early, ids.late].sort(),
+    );
+  });
+});
