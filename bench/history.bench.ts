@@ -192,11 +192,11 @@ async function seed(sql: postgres.Sql): Promise<string> {
       insert into generation_outputs (generation_id, position, kind, storage_key, media_type, size, width, height)
       select id, 0, ${byCategory((c) => kinds[c])}, 'outputs/' || id || '/0', ${byCategory((c) => types[c])},
              250000, 1024, 1024
-      from generations`);
+      from generations where prompt like 'bench item %'`);
     await tx.unsafe(`
       insert into gallery_items (generation_id, user_id, category, state, published_at)
       select id, user_id, category, 'approved', created_at + random() * interval '1 day'
-      from generations where random() < 0.2`);
+      from generations where prompt like 'bench item %' and random() < 0.2`);
     const [row] = await tx.unsafe(`select user_id from bench_users where n = 1`);
     return row!.user_id as string;
   });
