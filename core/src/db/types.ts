@@ -271,6 +271,8 @@ export interface DeliveriesTable {
   space_id: string | null;
   created_at: CreatedAt;
   acked_at: Timestamp | null;
+  /** Until when the bot connection that was handed this delivery has it to itself. */
+  lease_until: Timestamp | null;
 }
 
 export interface ProviderWebhooksTable {

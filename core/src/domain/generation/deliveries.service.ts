@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/database';
 import type { GenerationOrigin } from '../../db/types';
+import { publishEvent } from '../../events/event-bus';
 import type { ObjectStore } from '../../storage';
 import { type NsfwPolicy, nsfwPolicyOf } from '../accounts/space-settings';
 import { type GenerationView, toGenerationViews } from './generation-view';
@@ -17,21 +19,39 @@ export interface DeliveryView {
   generation: GenerationView;
 }
 
+/** How long a delivery handed to one bot connection stays its own before it is handed out again. */
+export const DELIVERY_LEASE_SECONDS = 120;
+
 /**
- * Ids of a platform's unacknowledged deliveries, oldest first. Callers track what they already sent
- * by id rather than by "greater than the last one": ids are taken at insert but become visible at
- * commit, so a lower id can appear after a higher one.
+ * Hands the oldest unacknowledged, unleased deliveries of a platform to one bot connection by leasing
+ * them; concurrent connections (bot replicas) skip each other's rows, so no result is posted twice.
  */
-export async function pendingDeliveryIds(db: DbOrTx, platform: string, limit = 500): Promise<number[]> {
-  const rows = await db
-    .selectFrom('deliveries')
-    .select('id')
+export async function claimDeliveries(db: DbOrTx, platform: string, limit = 50): Promise<number[]> {
+  const { rows } = await sql<{ id: number }>`
+    update deliveries set lease_until = now() + make_interval(secs => ${DELIVERY_LEASE_SECONDS})
+     where id in (select id from deliveries
+                   where platform = ${platform} and acked_at is null
+                     and (lease_until is null or lease_until < now())
+                   order by id limit ${limit}
+                   for update skip locked)
+    returning id`.execute(db);
+  return rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+/** Gives leased but unacknowledged deliveries back (a bot connection closed cleanly). */
+export async function releaseDeliveries(db: DbOrTx, platform: string, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const released = await db
+    .updateTable('deliveries')
+    .set({ lease_until: null })
     .where('platform', '=', platform)
+    .where('id', 'in', ids)
     .where('acked_at', 'is', null)
-    .orderBy('id')
-    .limit(limit)
+    .returning('id')
     .execute();
-  return rows.map((r) => r.id);
+  // Wake the platform's other connections (or this bot reconnecting) so they claim them again.
+  const first = released[0];
+  if (first) await publishEvent(db, { type: 'delivery', platform, deliveryId: first.id });
 }
 
 /** The given deliveries of a platform as bots see them (unacknowledged ones only), oldest first. */

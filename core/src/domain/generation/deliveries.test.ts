@@ -69,4 +69,38 @@ describe('the deliveries stream', () => {
       [ids.early, ids.late].sort(),
     );
   });
+
+  it('two connections of one platform (bot replicas) never receive the same delivery', async () => {
+    const { user, accountId } = await makeUser(t.db, { platform: 'slack' });
+    const storage = core.app.deps.storage;
+    const replicas = [await core.bot('slack'), await core.bot('slack')];
+    const received = replicas.map(() => [] as number[]);
+    const subs = replicas.map((bot, i) =>
+      bot.deliveries.stream.subscribe(undefined, { onData: (d) => received[i]!.push(d.data.deliveryId) }),
+    );
+    const ids: number[] = [];
+    for (let n = 0; n < 12; n++) {
+      const g = await makeGeneration(t.db, storage, { userId: user.id, accountId });
+      await t.db.transaction().execute(async (tx) => {
+        const row = await tx
+          .insertInto('deliveries')
+          .values({
+            generation_id: g.id,
+            outcome: 'succeeded',
+            platform: 'slack',
+            user_id: user.id,
+            space_id: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        ids.push(row.id);
+        await publishEvent(tx, { type: 'delivery', platform: 'slack', deliveryId: row.id });
+      });
+    }
+    await waitUntil(() => received.flat().length >= ids.length, { label: 'all deliveries handed out' });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const sub of subs) sub.unsubscribe();
+    expect(received.flat().sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    expect(received[0]!.filter((id) => received[1]!.includes(id))).toEqual([]);
+  });
 });

@@ -2,8 +2,9 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import {
   ackDeliveries,
+  claimDeliveries,
   loadDeliveries,
-  pendingDeliveryIds,
+  releaseDeliveries,
 } from '../../domain/generation/deliveries.service';
 import { ACTIVE_STATUSES } from '../../domain/generation/generation.repo';
 import {
@@ -36,6 +37,10 @@ export const originInput = z
   .optional();
 
 const id = z.strictObject({ id: z.uuid() });
+
+const LEASE_RECHECK_MS = 15_000;
+const sleep = (ms: number) =>
+  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
 export const generationsRouter = router({
   /** Validates, prices and accepts a generation; the price is held until it ends. */
@@ -105,26 +110,30 @@ export const deliveriesRouter = router({
     const platform = ctx.service.platform;
     const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' }> =>
       e.type === 'delivery' && e.platform === platform;
-    // Listen before the first read so nothing committed in between is missed.
+    // Listen before the first claim so nothing committed in between is missed.
     const events = ctx.deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
-    // What this connection already handed out and is not yet acknowledged.
-    let sent = new Set<number>();
+    const handedOut: number[] = [];
+    let nextEvent = events.next();
     try {
       while (!signal?.aborted) {
-        const pending = await pendingDeliveryIds(ctx.deps.db, platform);
-        sent = new Set(pending.filter((id) => sent.has(id)));
-        const fresh = pending.filter((id) => !sent.has(id));
-        for (let i = 0; i < fresh.length; i += 50) {
-          const batch = await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, fresh.slice(i, i + 50));
-          for (const delivery of batch) {
-            sent.add(delivery.deliveryId);
+        for (;;) {
+          const ids = await claimDeliveries(ctx.deps.db, platform);
+          for (const delivery of await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, ids)) {
+            handedOut.push(delivery.deliveryId);
             yield tracked(String(delivery.deliveryId), delivery);
           }
+          if (ids.length < 50) break;
         }
-        if ((await events.next()).done) return;
+        // Wake on news, or now and then to pick up leases a crashed connection left to expire.
+        const woke = await Promise.race([nextEvent, sleep(LEASE_RECHECK_MS)]);
+        if (woke === 'timeout') continue;
+        if (woke.done) return;
+        nextEvent = events.next();
       }
     } finally {
       await events.return?.();
+      // A clean disconnect hands back what was not acknowledged; after a crash the leases expire.
+      await releaseDeliveries(ctx.deps.db, platform, handedOut);
     }
   }),
 
