@@ -13,10 +13,6 @@ export interface DeliveryConsumerOptions {
   maxBackoffMs?: number;
   /** Attempts per delivery in this process before it is given up (acknowledged unposted). Default 5. */
   maxAttempts?: number;
-  /** Re-reads the stream this long after a delivery arrived (see `resync`). Default 1000 ms. */
-  resyncAfterActivityMs?: number;
-  /** And at least this often. Default 60 s. */
-  resyncEveryMs?: number;
 }
 
 const REMEMBERED = 10_000;
@@ -43,8 +39,6 @@ export class DeliveryConsumer {
   private readonly toAck = new Set<number>();
   private ackTimer: NodeJS.Timeout | null = null;
   private acking: Promise<void> = Promise.resolve();
-  private resyncTimer: NodeJS.Timeout | null = null;
-  private periodicTimer: NodeJS.Timeout | null = null;
   private connectedOnce: () => void = () => {};
   /** Resolves the first time the stream is open. */
   readonly connected: Promise<void>;
@@ -64,16 +58,12 @@ export class DeliveryConsumer {
     if (this.running) return;
     this.running = true;
     this.subscribe();
-    this.periodicTimer = setInterval(() => this.resync(), this.opts.resyncEveryMs ?? 60_000);
-    this.periodicTimer.unref();
   }
 
   /** Closes the stream, lets posts in flight finish and sends the last acknowledgements. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.resyncTimer) clearTimeout(this.resyncTimer);
-    if (this.periodicTimer) clearInterval(this.periodicTimer);
     this.drop();
     this.queue.length = 0;
     await Promise.allSettled([...this.inFlight.values()]);
@@ -92,7 +82,7 @@ export class DeliveryConsumer {
 
   private subscribe(): void {
     this.drop();
-    // Callbacks of a replaced subscription (resync) must not act on its successor.
+    // Callbacks of a replaced subscription (after a reconnect) must not act on its successor.
     const current = () => this.subscription === subscription;
     const subscription = this.opts.client.deliveries.stream.subscribe(undefined, {
       onStarted: () => {
@@ -127,17 +117,6 @@ export class DeliveryConsumer {
     }, wait);
   }
 
-  /**
-   * Opens a fresh stream at once: core re-sends every unacknowledged delivery. Core's stream reads
-   * rows after the last id it sent, and ids are not committed in order, so under concurrency a row
-   * committed late can be passed over until the next subscription; re-reading shortly after activity
-   * (and now and then) bounds that delay.
-   */
-  private resync(): void {
-    if (!this.running || this.reconnectTimer) return;
-    this.subscribe();
-  }
-
   private accept(delivery: DeliveryView): void {
     const id = delivery.deliveryId;
     if (this.posted.has(id)) {
@@ -146,10 +125,6 @@ export class DeliveryConsumer {
     }
     if (this.inFlight.has(id) || this.queue.some((d) => d.deliveryId === id)) return;
     this.queue.push(delivery);
-    this.resyncTimer ??= setTimeout(() => {
-      this.resyncTimer = null;
-      this.resync();
-    }, this.opts.resyncAfterActivityMs ?? 1000);
     this.pump();
   }
 
