@@ -22,7 +22,6 @@ const int = (fallback: number, min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 const envSchema = z.object({
-  NODE_ENV: optional,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ATELIER_DATA_DIR: optional,
   ATELIER_SECRET: optional,
