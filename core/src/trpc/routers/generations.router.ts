@@ -132,8 +132,11 @@ export const deliveriesRouter = router({
       }
     } finally {
       await events.return?.();
-      // A clean disconnect hands back what was not acknowledged; after a crash the leases expire.
-      await releaseDeliveries(ctx.deps.db, platform, handedOut);
+      // A clean disconnect hands back what was not acknowledged. Best effort: if this fails (say,
+      // during shutdown) the leases simply expire.
+      await releaseDeliveries(ctx.deps.db, platform, handedOut).catch((error: unknown) =>
+        ctx.logger.warn('could not release delivery leases; they will expire', { error: String(error) }),
+      );
     }
   }),
 
