@@ -15,17 +15,13 @@ export interface TeamPolicy {
 export async function getTeamPolicy(db: DbOrTx, accountId: string): Promise<TeamPolicy> {
   const policy = await creditsRepo.findTeamPolicy(db, accountId);
   if (!policy) throw AppError.notFound('Team account');
-  const spenders = await db
-    .selectFrom('team_spenders')
-    .select('user_id')
-    .where('account_id', '=', accountId)
-    .execute();
+  const spenders = await creditsRepo.listSpenders(db, accountId);
   return {
     accountId,
     spenders: policy.spenders,
     memberMonthlyCap: policy.member_monthly_cap,
     allowedModels: policy.allowed_models,
-    listedSpenders: spenders.map((s) => s.user_id),
+    listedSpenders: spenders,
   };
 }
 
@@ -45,26 +41,13 @@ export async function setTeamPolicy(
   await db.transaction().execute(async (tx) => {
     const current = await creditsRepo.findTeamPolicy(tx, input.accountId);
     if (!current) throw AppError.notFound('Team account');
-    await tx
-      .updateTable('team_policies')
-      .set({
-        ...(input.spenders !== undefined ? { spenders: input.spenders } : {}),
-        ...(input.memberMonthlyCap !== undefined ? { member_monthly_cap: input.memberMonthlyCap } : {}),
-        ...(input.allowedModels !== undefined ? { allowed_models: input.allowedModels } : {}),
-        updated_at: new Date(),
-        updated_by: input.actorUserId,
-      })
-      .where('account_id', '=', input.accountId)
-      .execute();
-    if (input.listedSpenders) {
-      await tx.deleteFrom('team_spenders').where('account_id', '=', input.accountId).execute();
-      if (input.listedSpenders.length > 0) {
-        await tx
-          .insertInto('team_spenders')
-          .values(input.listedSpenders.map((userId) => ({ account_id: input.accountId, user_id: userId })))
-          .execute();
-      }
-    }
+    await creditsRepo.updateTeamPolicy(tx, input.accountId, {
+      ...(input.spenders !== undefined ? { spenders: input.spenders } : {}),
+      ...(input.memberMonthlyCap !== undefined ? { member_monthly_cap: input.memberMonthlyCap } : {}),
+      ...(input.allowedModels !== undefined ? { allowed_models: input.allowedModels } : {}),
+      updated_by: input.actorUserId,
+    });
+    if (input.listedSpenders) await creditsRepo.replaceSpenders(tx, input.accountId, input.listedSpenders);
     await recordAudit(tx, {
       actorUserId: input.actorUserId,
       action: 'team.policy.update',

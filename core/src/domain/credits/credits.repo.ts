@@ -270,6 +270,42 @@ export function findTeamPolicy(db: DbOrTx, accountId: string) {
   return db.selectFrom('team_policies').selectAll().where('account_id', '=', accountId).executeTakeFirst();
 }
 
+export function updateTeamPolicy(
+  tx: Tx,
+  accountId: string,
+  changes: {
+    spenders?: 'all_members' | 'listed_members';
+    member_monthly_cap?: number | null;
+    allowed_models?: string[] | null;
+    updated_by: string;
+  },
+) {
+  return tx
+    .updateTable('team_policies')
+    .set({ ...changes, updated_at: new Date() })
+    .where('account_id', '=', accountId)
+    .execute();
+}
+
+export async function listSpenders(db: DbOrTx, accountId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('team_spenders')
+    .select('user_id')
+    .where('account_id', '=', accountId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** Replaces the list of members who may spend a pool (when its policy says listed members only). */
+export async function replaceSpenders(tx: Tx, accountId: string, userIds: readonly string[]): Promise<void> {
+  await tx.deleteFrom('team_spenders').where('account_id', '=', accountId).execute();
+  if (userIds.length === 0) return;
+  await tx
+    .insertInto('team_spenders')
+    .values(userIds.map((userId) => ({ account_id: accountId, user_id: userId })))
+    .execute();
+}
+
 export async function isListedSpender(db: DbOrTx, accountId: string, userId: string): Promise<boolean> {
   const row = await db
     .selectFrom('team_spenders')

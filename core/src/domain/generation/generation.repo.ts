@@ -197,3 +197,29 @@ export function listOrphanedHolds(db: DbOrTx, olderThan: Date, limit: number) {
     .limit(limit)
     .execute();
 }
+
+/** The user's own ready upload, if `id` is one. */
+export function findReadyUpload(db: DbOrTx, userId: string, id: string) {
+  return db
+    .selectFrom('uploads')
+    .select(['storage_key', 'mime', 'kind', 'filename'])
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'ready')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** The first output of the user's own finished generation, if `id` is one. */
+export function findFirstOutput(db: DbOrTx, userId: string, id: string) {
+  return db
+    .selectFrom('generation_outputs')
+    .innerJoin('generations', 'generations.id', 'generation_outputs.generation_id')
+    .select(['generation_outputs.storage_key', 'generation_outputs.media_type', 'generation_outputs.kind'])
+    .where('generations.id', '=', id)
+    .where('generations.user_id', '=', userId)
+    .where('generations.status', '=', 'succeeded')
+    .where('generations.deleted_at', 'is', null)
+    .orderBy('generation_outputs.position')
+    .executeTakeFirst();
+}

@@ -1,6 +1,8 @@
 import type { DbOrTx } from '../../db/database';
 import { AppError } from '../../errors';
 import type { CatalogModel, FileKind } from '../catalog/catalog.types';
+import * as loraRepo from '../lora/lora.repo';
+import * as repo from './generation.repo';
 import type { Actor } from './generation.service';
 
 const OUTPUT_KIND_FOR: Partial<Record<FileKind, string>> = { image: 'image', video: 'video', audio: 'audio' };
@@ -23,14 +25,7 @@ export async function resolveFileInput(
   kind: FileKind,
   field: string,
 ): Promise<ResolvedFile> {
-  const upload = await db
-    .selectFrom('uploads')
-    .select(['storage_key', 'mime', 'kind', 'filename'])
-    .where('id', '=', ref)
-    .where('user_id', '=', userId)
-    .where('status', '=', 'ready')
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const upload = await repo.findReadyUpload(db, userId, ref);
   if (upload) {
     if (upload.kind !== kind) {
       throw AppError.invalidInput(`${field} needs ${article(kind)} ${kind} file`, {
@@ -43,16 +38,7 @@ export async function resolveFileInput(
       fileName: upload.filename ?? 'input',
     };
   }
-  const output = await db
-    .selectFrom('generation_outputs')
-    .innerJoin('generations', 'generations.id', 'generation_outputs.generation_id')
-    .select(['generation_outputs.storage_key', 'generation_outputs.media_type', 'generation_outputs.kind'])
-    .where('generations.id', '=', ref)
-    .where('generations.user_id', '=', userId)
-    .where('generations.status', '=', 'succeeded')
-    .where('generations.deleted_at', 'is', null)
-    .orderBy('generation_outputs.position')
-    .executeTakeFirst();
+  const output = await repo.findFirstOutput(db, userId, ref);
   if (output?.storage_key) {
     if (output.kind !== OUTPUT_KIND_FOR[kind]) {
       throw AppError.invalidInput(`${field} needs ${article(kind)} ${kind}`, {
@@ -95,28 +81,7 @@ export async function resolveLoras(
         loras: ['scale must be between 0 and 2'],
       });
     }
-    const row = await db
-      .selectFrom('loras')
-      .select(['id', 'status'])
-      .where('id', '=', lora.id)
-      .where('deleted_at', 'is', null)
-      .where((eb) =>
-        eb.or([
-          eb('user_id', '=', actor.user.id),
-          ...(actor.space
-            ? [
-                eb.exists(
-                  eb
-                    .selectFrom('lora_shares')
-                    .select('lora_id')
-                    .whereRef('lora_shares.lora_id', '=', 'loras.id')
-                    .where('lora_shares.space_id', '=', actor.space.id),
-                ),
-              ]
-            : []),
-        ]),
-      )
-      .executeTakeFirst();
+    const row = await loraRepo.findVisibleLora(db, lora.id, actor.user.id, actor.space?.id ?? null);
     if (!row)
       throw new AppError('NOT_FOUND', 'That LoRA was not found', { fieldErrors: { loras: ['not found'] } });
     if (row.status !== 'ready') {

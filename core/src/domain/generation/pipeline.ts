@@ -12,6 +12,7 @@ import {
 } from '../../providers/provider';
 import { LORA_TRAINING_MODEL, MODEL_CATALOG } from '../catalog/catalog.data';
 import { captureHold, releaseHold } from '../credits/credits.service';
+import * as loraRepo from '../lora/lora.repo';
 import { readImageDimensions, sniffFile } from '../uploads/file-sniff';
 import * as repo from './generation.repo';
 import type { Actor, GenerationDeps } from './generation.service';
@@ -94,15 +95,10 @@ async function providerInput(deps: PipelineDeps, row: GenerationRow): Promise<Re
     );
   }
   if (loras && loras.length > 0) {
-    const rows = await deps.db
-      .selectFrom('loras')
-      .select(['id', 'weights_key'])
-      .where(
-        'id',
-        'in',
-        loras.map((l) => l.id),
-      )
-      .execute();
+    const rows = await loraRepo.listWeightKeys(
+      deps.db,
+      loras.map((l) => l.id),
+    );
     input.loras = await Promise.all(
       loras.map(async (l) => {
         const key = rows.find((r) => r.id === l.id)?.weights_key;

@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/database';
 import type { GenerationRow } from '../../db/types';
+import { finishTraining } from '../lora/lora.repo';
 import type { PipelineDeps } from './pipeline';
 
 /**
@@ -27,21 +28,13 @@ export async function onTrainingSucceeded(
   row: GenerationRow,
   weightsKey: string | null,
 ): Promise<void> {
-  await tx
-    .updateTable('loras')
-    .set(
-      weightsKey
-        ? { status: 'ready', weights_key: weightsKey }
-        : { status: 'failed', failure_reason: 'No weights file' },
-    )
-    .where('training_generation_id', '=', row.id)
-    .execute();
+  await finishTraining(
+    tx,
+    row.id,
+    weightsKey ? { status: 'ready', weightsKey } : { status: 'failed', reason: 'No weights file' },
+  );
 }
 
 export async function onTrainingFailed(tx: Tx, row: GenerationRow, reason: string): Promise<void> {
-  await tx
-    .updateTable('loras')
-    .set({ status: 'failed', failure_reason: reason })
-    .where('training_generation_id', '=', row.id)
-    .execute();
+  await finishTraining(tx, row.id, { status: 'failed', reason });
 }

@@ -1,4 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
+import type { DB } from '../../db/types';
 
 // Queries only.
 
@@ -29,42 +31,64 @@ export function findOwnLora(db: DbOrTx, userId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** A LoRA is visible to its owner and, once shared there, to everyone acting in that space. */
+function visibleTo(userId: string, spaceId: string | null) {
+  return (eb: ExpressionBuilder<DB, 'loras'>) =>
+    eb.or([eb('loras.user_id', '=', userId), ...(spaceId ? [sharedWith(eb, spaceId)] : [])]);
+}
+
+function sharedWith(eb: ExpressionBuilder<DB, 'loras'>, spaceId: string) {
+  return eb.exists(
+    eb
+      .selectFrom('lora_shares')
+      .select('lora_id')
+      .whereRef('lora_shares.lora_id', '=', 'loras.id')
+      .where('lora_shares.space_id', '=', spaceId),
+  );
+}
+
 /** The user's LoRAs plus those shared with the space, newest first. */
 export function listVisibleLoras(db: DbOrTx, userId: string, spaceId: string | null) {
   return db
     .selectFrom('loras')
     .selectAll('loras')
-    .select((eb) => [
-      spaceId
-        ? eb
-            .exists(
-              eb
-                .selectFrom('lora_shares')
-                .select('lora_id')
-                .whereRef('lora_shares.lora_id', '=', 'loras.id')
-                .where('lora_shares.space_id', '=', spaceId),
-            )
-            .as('shared_here')
-        : eb.val(false).as('shared_here'),
-    ])
+    .select((eb) => [(spaceId ? sharedWith(eb, spaceId) : eb.val(false)).as('shared_here')])
     .where('deleted_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb('user_id', '=', userId),
-        ...(spaceId
-          ? [
-              eb.exists(
-                eb
-                  .selectFrom('lora_shares')
-                  .select('lora_id')
-                  .whereRef('lora_shares.lora_id', '=', 'loras.id')
-                  .where('lora_shares.space_id', '=', spaceId),
-              ),
-            ]
-          : []),
-      ]),
-    )
+    .where(visibleTo(userId, spaceId))
     .orderBy('created_at', 'desc')
+    .execute();
+}
+
+/** One LoRA the user may use (own, or shared with the space), or undefined. */
+export function findVisibleLora(db: DbOrTx, id: string, userId: string, spaceId: string | null) {
+  return db
+    .selectFrom('loras')
+    .select(['id', 'status', 'weights_key'])
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .where(visibleTo(userId, spaceId))
+    .executeTakeFirst();
+}
+
+/** Weights of the given LoRAs, for submitting a generation that uses them. */
+export function listWeightKeys(db: DbOrTx, ids: readonly string[]) {
+  return db.selectFrom('loras').select(['id', 'weights_key']).where('id', 'in', ids).execute();
+}
+
+/** Ends the LoRA row of a training generation, in the generation's finishing transaction. */
+export function finishTraining(
+  tx: Tx,
+  generationId: string,
+  outcome: { status: 'ready'; weightsKey: string } | { status: 'failed'; reason: string },
+) {
+  return tx
+    .updateTable('loras')
+    .set(
+      outcome.status === 'ready'
+        ? { status: 'ready', weights_key: outcome.weightsKey }
+        : { status: 'failed', failure_reason: outcome.reason },
+    )
+    .where('training_generation_id', '=', generationId)
     .execute();
 }
 
