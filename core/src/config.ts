@@ -30,6 +30,7 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: int(54329, 1024, 65535),
   PORT: int(8787, 0, 65535),
   PUBLIC_URL: url,
+  TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
@@ -76,6 +77,8 @@ export interface Config {
   port: number;
   /** PUBLIC_URL as configured; unset means core is only reachable locally (no provider webhooks). */
   publicUrl: string | undefined;
+  /** Core runs behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
   s3: { endpoint?: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
   starterCredits: number;
   galleryAutoApprove: boolean;
@@ -104,6 +107,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     port,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: env.TRUST_PROXY,
     s3: {
       endpoint: env.S3_ENDPOINT,
       bucket: env.S3_BUCKET,
