@@ -37,8 +37,11 @@ async function login(username: string, password: string, address: string): Promi
   };
 }
 
-const statuses = (answers: LoginAnswer[]) =>
-  answers.reduce<Record<number, number>>((n, a) => ({ ...n, [a.status]: (n[a.status] ?? 0) + 1 }), {});
+function statuses(answers: LoginAnswer[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const a of answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
+  return counts;
+}
 
 describe('auth.login', () => {
   it('returns the session only in an HttpOnly cookie, and the cookie signs the browser in', async () => {
