@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { trpcError, useTestCore } from '../../../test/support/core';
 import { useTestDatabase } from '../../../test/support/db';
 import { createServiceToken } from '../domain/auth/auth.service';
-import { encodeActor } from './context';
+import { encodeActor } from '../wire/actor-header';
+import { transformer } from '../wire/transformer';
 
 // Text PostgreSQL cannot store (NUL, unpaired UTF-16 surrogates) and cursors naming impossible times are
 // refused as field errors (400) wherever they arrive, and nothing is changed.
@@ -67,9 +68,10 @@ describe('unstorable text', () => {
       },
     });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { data: { appCode: string; fieldErrors: object } } };
-    expect(body.error.data.appCode).toBe('INVALID_INPUT');
-    expect(Object.keys(body.error.data.fieldErrors)).toEqual(['x-atelier-actor.userName']);
+    const body = (await res.json()) as { error: never };
+    const error = transformer.deserialize<{ data: { appCode: string; fieldErrors: object } }>(body.error);
+    expect(error.data.appCode).toBe('INVALID_INPUT');
+    expect(Object.keys(error.data.fieldErrors)).toEqual(['x-atelier-actor.userName']);
     const users = await t.db
       .selectFrom('identities')
       .select('id')

@@ -4,10 +4,12 @@ import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
+import { transformer } from '../wire/transformer';
 import type { Context } from './context';
 import { TRPC_CODE_FOR } from './error-map';
 
 const t = initTRPC.context<Context>().create({
+  transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     let appCode: AppErrorCode | null = null;
