@@ -27,7 +27,9 @@ const envSchema = z.object({
   ATELIER_SECRET: optional,
   ATELIER_ADMIN_PASSWORD: optional,
   DATABASE_URL: url,
-  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  EMBEDDED_PG_PORT: optional
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(1024).max(65535).optional()),
   PORT: int(8787, 0, 65535),
   PUBLIC_URL: url,
   TRUST_PROXY: bool(false),
@@ -73,7 +75,8 @@ export interface Config {
   /** Signs file URLs, billing links and sessions; generated once into the data dir when not configured. */
   secret: string;
   databaseUrl: string | undefined;
-  embeddedPgPort: number;
+  /** EMBEDDED_PG_PORT as configured; unset means 54329, or a free port remembered in the data dir. */
+  embeddedPgPort: number | undefined;
   port: number;
   /** PUBLIC_URL as configured; unset means core is only reachable locally (no provider webhooks). */
   publicUrl: string | undefined;

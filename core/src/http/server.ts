@@ -184,7 +184,16 @@ export function createServer(): { server: http.Server; serve(handler: http.Reque
 /** Listens and resolves with the bound address (port 0 picks a free port). */
 export function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} is already in use (another Atelier?): stop that process, or set PORT to a free port`,
+              { cause: error },
+            )
+          : error,
+      ),
+    );
     server.listen(port, host, () => resolve(server.address() as AddressInfo));
   });
 }
