@@ -92,6 +92,8 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       prefix: '/files/',
       name: 'files',
       handle: createLocalFilesHandler(storage, { signingSecret: config.secret }),
+      // Uploads are bounded by their signed size, checked as the bytes arrive.
+      maxBodyBytes: null,
     });
   }
   if (provider.name === 'fal') {

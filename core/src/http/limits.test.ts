@@ -72,6 +72,22 @@ describe('request bodies', () => {
     expect(answer.body).toMatch(/limited to/);
   });
 
+  it("a route mounted later (a bot's webhook) is protected the same way: its handler never runs", async () => {
+    let reached = false;
+    core.app.mount({
+      prefix: '/webhooks/test-bot',
+      name: 'test_bot_webhook',
+      handle: async (_req, res) => {
+        reached = true;
+        res.writeHead(204).end();
+        return true;
+      },
+    });
+    const answer = await postPartly('/webhooks/test-bot', 50 * 1024 * 1024, 64 * 1024);
+    expect(answer.status).toBe(413);
+    expect(reached).toBe(false);
+  });
+
   it('a chunked tRPC body (no length announced) is cut off at the limit with 413', async () => {
     const answer = await postPartly('/trpc/gallery.report', null, 3 * 1024 * 1024);
     expect(answer.status).toBe(413);

@@ -16,10 +16,15 @@ export interface Route {
   /** Label in metrics. */
   name: string;
   handle: RouteHandler;
+  /**
+   * A body announced (Content-Length) larger than this is refused 413 before the route runs. Default
+   * MAX_BODY_BYTES; null for a route that enforces its own limit as it streams (file uploads).
+   */
+  maxBodyBytes?: number | null;
 }
 
-/** The largest tRPC request body: generous for any input, far below what would hurt memory. */
-export const MAX_TRPC_BODY_BYTES = 1024 * 1024;
+/** The largest request body core reads by default: generous for any API input or webhook. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 /** The most calls one tRPC batch may carry (the kit's client sends at most 10). */
 export const MAX_TRPC_BATCH = 20;
 
@@ -85,7 +90,7 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
     // Bodies are capped as they stream in (chunked ones too) and batches are bounded, so no anonymous
     // request can make core buffer or run without limit. Queries may come by POST: a long input does
     // not fit in a URL.
-    maxBodySize: MAX_TRPC_BODY_BYTES,
+    maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: MAX_TRPC_BATCH,
     allowMethodOverride: true,
     createContext: ({ req, res }) =>
@@ -106,7 +111,7 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
       prefix: '/trpc/',
       name: 'trpc',
       handle: async (req, res) => {
-        if (!refuseOversizedBody(req, res, MAX_TRPC_BODY_BYTES)) await trpc(req, res);
+        await trpc(req, res);
         return true;
       },
     },
@@ -149,6 +154,8 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
       metrics.httpRequests.inc({ route: name, status: String(res.statusCode) });
     });
     try {
+      const maxBodyBytes = route?.maxBodyBytes === undefined ? MAX_BODY_BYTES : route.maxBodyBytes;
+      if (maxBodyBytes !== null && refuseOversizedBody(req, res, maxBodyBytes)) return;
       if (!route || !(await route.handle(req, res))) sendJson(res, 404, { error: 'Not found' });
     } catch (error) {
       deps.logger.error('request failed', { route: name, error });
