@@ -97,7 +97,10 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
       createContext(
         deps,
         headersOf(req),
-        { append: (name, value) => res.appendHeader(name, value) },
+        {
+          append: (name, value) => res.appendHeader(name, value),
+          set: (name, value) => res.setHeader(name, value),
+        },
         clientAddressOf(req, deps.config.trustProxy),
       ),
     onError: ({ error, path, ctx }) => {

@@ -56,6 +56,8 @@ export interface Context {
 
 export interface ResponseHeaders {
   append(name: string, value: string): void;
+  /** Replaces any earlier value (for single-valued headers such as Retry-After). */
+  set(name: string, value: string): void;
 }
 
 export const SESSION_COOKIE = 'atelier_session';

@@ -46,7 +46,7 @@ const errors = t.middleware(async ({ ctx, next }) => {
     const cause = result.error.cause;
     const retryAfter = cause.details.retryAfterSeconds;
     if (cause.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
-      ctx.resHeaders?.append('retry-after', String(Math.ceil(retryAfter)));
+      ctx.resHeaders?.set('retry-after', String(Math.ceil(retryAfter)));
     }
     result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
   }
