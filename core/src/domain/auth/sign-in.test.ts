@@ -90,6 +90,19 @@ describe('auth.login', () => {
     expect((await login('nobody-0', 'guess', '198.51.100.4')).status).toBe(401);
   }, 120_000); // 31 real hashes at two at a time
 
+  it('a flood from more addresses than the hashing queue holds is shed with 429, not queued without end', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, n) => login(`shed-${n}`, 'guess', `10.200.${n >> 8}.${n & 255}`)),
+    );
+    const shed = answers.filter((a) => a.status === 429);
+    expect(shed.length).toBeGreaterThan(0);
+    expect(shed.every((a) => a.error?.message === 'Too many sign-ins at once; try again in a moment')).toBe(
+      true,
+    );
+    expect(shed.every((a) => a.retryAfter === '1')).toBe(true);
+    expect(answers.every((a) => a.status === 401 || a.status === 429)).toBe(true);
+  }, 120_000);
+
   it('file downloads are served at once while 24 clients keep flooding sign-in with wrong passwords', async () => {
     const bytes = randomBytes(64 * 1024);
     await core.app.deps.storage.put('flood/file.bin', bytes, 'application/octet-stream');
