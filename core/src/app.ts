@@ -69,7 +69,12 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
   const storage = await openStorage(config, baseUrl);
   const provider =
     opts.provider ??
-    createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
+    createProvider({
+      falKey: config.env.FAL_KEY,
+      falApiRoot: config.env.FAL_API_ROOT,
+      falOutputHosts: config.falOutputHosts,
+      logger,
+    });
   const events = await createEventBus(opts.dbUrl, logger);
   const jobs = await startJobQueue({ url: opts.dbUrl, logger, pollSeconds: opts.jobPollSeconds });
   const deps: Deps = {

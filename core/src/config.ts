@@ -41,6 +41,7 @@ const envSchema = z.object({
   FAL_KEY: optional,
   FAL_API_ROOT: url,
   FAL_JWKS_URL: url,
+  FAL_OUTPUT_HOSTS: optional,
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_URL: url,
@@ -82,6 +83,8 @@ export interface Config {
   promptBlocklist: string[];
   logLevel: Env['LOG_LEVEL'];
   worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
+  /** Hosts besides fal's CDN that model outputs may be downloaded from (exact or `*.suffix`). */
+  falOutputHosts: string[];
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +121,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
     logLevel: env.LOG_LEVEL,
+    falOutputHosts: (env.FAL_OUTPUT_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     worker: {
       sweepEverySeconds: env.WORKER_SWEEP_SECONDS,
       stalledAfterSeconds: env.WORKER_STALLED_SECONDS,

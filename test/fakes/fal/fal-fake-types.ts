@@ -18,6 +18,8 @@ export interface OutputContext {
   appId: string;
   /** Serves `bytes` on the fake CDN and returns the public `https://v3.fal.media/files/...` URL. */
   addFile(fileName: string, bytes: Uint8Array, contentType: string): string;
+  /** A CDN URL that answers with a 302 to `location`. */
+  addRedirect(fileName: string, location: string): string;
 }
 
 export type OutputBuilder = (input: unknown, ctx: OutputContext) => unknown;

@@ -32,11 +32,26 @@ export interface PipelineDeps extends GenerationDeps {
 export const MAX_SUBMIT_ATTEMPTS = 5;
 export const MAX_OUTPUT_BYTES = 200 * 1024 * 1024;
 
+/** The catalog entry a generation runs on; null when it left the catalog while the work was queued. */
 function endpointOf(row: GenerationRow) {
   if (row.category === 'lora') return LORA_TRAINING_MODEL;
-  const model = MODEL_CATALOG.find((m) => m.id === row.model_id);
-  if (!model) throw new Error(`model ${row.model_id} is not in the catalog`);
-  return model;
+  return MODEL_CATALOG.find((m) => m.id === row.model_id) ?? null;
+}
+
+/**
+ * A model that is no longer in the catalog will not come back by retrying: the generation ends once,
+ * its hold is released and the user is told why.
+ */
+async function failRetiredModel(deps: PipelineDeps, row: GenerationRow): Promise<void> {
+  deps.logger.warn('generation names a model that is not in the catalog', {
+    generationId: row.id,
+    modelId: row.model_id,
+  });
+  await failGeneration(
+    deps,
+    row.id,
+    `The model ${row.model_id} is no longer offered, so nothing was charged. Please pick another model.`,
+  );
 }
 
 /**
@@ -49,9 +64,10 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
   const row = await repo.findGeneration(deps.db, generationId);
   if (row?.status !== 'queued') return;
   const model = endpointOf(row);
+  if (!model) return failRetiredModel(deps, row);
   let requestId: string;
   try {
-    const input = await providerInput(deps, row);
+    const input = await providerInput(deps, row, model);
     const webhookUrl = deps.config.publicUrl ? `${deps.config.publicUrl}/webhooks/fal` : undefined;
     ({ requestId } = await deps.provider.submit({ endpoint: model.endpoint, input, webhookUrl }));
   } catch (error) {
@@ -78,9 +94,12 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
   await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
 }
 
-async function providerInput(deps: PipelineDeps, row: GenerationRow): Promise<Record<string, unknown>> {
+async function providerInput(
+  deps: PipelineDeps,
+  row: GenerationRow,
+  model: NonNullable<ReturnType<typeof endpointOf>>,
+): Promise<Record<string, unknown>> {
   if (row.category === 'lora') return trainingInput(deps, row);
-  const model = endpointOf(row);
   const { loras, ...input } = row.input as Record<string, unknown> & {
     loras?: { id: string; scale: number }[];
   };
@@ -124,10 +143,9 @@ const pollDelay = (deps: PipelineDeps) => deps.pollSeconds ?? (deps.config.publi
 export async function pollGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
   const row = await repo.findGeneration(deps.db, generationId);
   if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
-  const status: ProviderStatus = await deps.provider.status(
-    endpointOf(row).endpoint,
-    row.provider_request_id,
-  );
+  const model = endpointOf(row);
+  if (!model) return failRetiredModel(deps, row);
+  const status: ProviderStatus = await deps.provider.status(model.endpoint, row.provider_request_id);
   if (status.state === 'completed') return finalizeGeneration(deps, row.id);
   if (status.state === 'failed') {
     if (status.retryable) throw new ProviderUnavailableError(status.reason);
@@ -188,6 +206,7 @@ export async function finalizeGeneration(deps: PipelineDeps, generationId: strin
   const row = await repo.findGeneration(deps.db, generationId);
   if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
   const model = endpointOf(row);
+  if (!model) return failRetiredModel(deps, row);
   const result = await deps.provider.result(model.endpoint, row.provider_request_id);
   if (!result.ok) {
     if (result.retryable) throw new ProviderUnavailableError(result.reason);
@@ -207,9 +226,22 @@ export async function finalizeGeneration(deps: PipelineDeps, generationId: strin
   }
   const flags = nsfwFlags(result.output);
   const kind = OUTPUT_KIND[model.output] ?? 'image';
+  let downloads: { bytes: Buffer; contentType: string | null }[];
+  try {
+    downloads = await Promise.all(
+      extracted.files.map((file) => deps.provider.downloadOutput(file.url, MAX_OUTPUT_BYTES)),
+    );
+  } catch (error) {
+    // A refused output (not on the provider's file hosts, a private address, a redirect, too big)
+    // will not get better by retrying: the generation ends and the user is told.
+    if (!(error instanceof ProviderRejectedError)) throw error;
+    deps.logger.warn('model output refused', { generationId: row.id, reason: error.message });
+    await failGeneration(deps, row.id, `We could not fetch the result: ${error.message}`);
+    return;
+  }
   const outputs: OutputRow[] = await Promise.all(
     extracted.files.map(async (file, position): Promise<OutputRow> => {
-      const { bytes, contentType } = await deps.provider.downloadOutput(file.url, MAX_OUTPUT_BYTES);
+      const { bytes, contentType } = downloads[position]!;
       const mime =
         sniffFile(bytes.subarray(0, 64))?.mime ??
         file.contentType ??
@@ -315,8 +347,9 @@ export async function cancelGeneration(deps: PipelineDeps, actor: Actor, id: str
     'Cancelled at your request; your credits were returned',
     'cancelled',
   );
-  if (cancelled && row.provider_request_id) {
-    await deps.provider.cancel(endpointOf(row).endpoint, row.provider_request_id).catch((error: unknown) => {
+  const model = endpointOf(row);
+  if (cancelled && row.provider_request_id && model) {
+    await deps.provider.cancel(model.endpoint, row.provider_request_id).catch((error: unknown) => {
       deps.logger.warn('provider cancel failed', { generationId: id, error: String(error) });
     });
   }
