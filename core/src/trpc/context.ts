@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Config } from '../config';
-import type { Db } from '../db/database';
+import { type Db, isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import {
   ensureSpace,
@@ -11,11 +12,13 @@ import {
   type User,
 } from '../domain/accounts/accounts.service';
 import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import { AppError } from '../errors';
 import type { EventBus } from '../events/event-bus';
 import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
+import { TRPC_CODE_FOR } from './error-map';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -156,7 +159,19 @@ export async function createContext(
   resHeaders: ResponseHeaders | null = null,
 ): Promise<Context> {
   const requestId = headers.get('x-request-id') ?? randomUUID();
-  const caller = await resolveCaller(deps, headers);
+  let caller: Caller;
+  try {
+    caller = await resolveCaller(deps, headers);
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    const unavailable = AppError.unavailable();
+    resHeaders?.append('retry-after', String(unavailable.details.retryAfterSeconds));
+    throw new TRPCError({
+      code: TRPC_CODE_FOR.UNAVAILABLE,
+      message: unavailable.message,
+      cause: unavailable,
+    });
+  }
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
   return { deps, caller, requestId, resHeaders, logger: deps.logger.child({ requestId, userId }) };
 }

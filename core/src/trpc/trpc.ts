@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
@@ -33,12 +34,18 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the adapter). */
-const errors = t.middleware(async ({ next }) => {
+/**
+ * Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the
+ * adapter); a lost database connection becomes UNAVAILABLE (503), which callers may retry.
+ */
+const errors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    const unavailable = AppError.unavailable();
+    ctx.resHeaders?.append('retry-after', String(unavailable.details.retryAfterSeconds));
+    result.error = toTRPCError(unavailable);
+  } else if (!result.ok && result.error.cause instanceof AppError) {
+    result.error = toTRPCError(result.error.cause);
   }
   return result;
 });
