@@ -2,10 +2,11 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { countResubmits } from './domain/generation/generation.repo';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
-import { createMetrics } from './http/metrics';
+import { createMetrics, registerDatabaseMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
@@ -115,12 +116,20 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
-  server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
+  const metrics = createMetrics();
+  registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
+  server.on('request', createRequestHandler({ deps, metrics, routes }));
 
   const worker = opts.worker
     ? await startWorker(
-        { ...deps, pollSeconds: opts.jobPollSeconds },
-        opts.worker === true ? {} : opts.worker,
+        { ...deps, pollSeconds: opts.jobPollSeconds ?? config.worker.statusPollSeconds },
+        opts.worker === true
+          ? {
+              sweepEverySeconds: config.worker.sweepEverySeconds,
+              stalledAfterSeconds: config.worker.stalledAfterSeconds,
+              webhookGraceSeconds: config.worker.webhookGraceSeconds,
+            }
+          : opts.worker,
       )
     : null;
 

@@ -33,8 +33,9 @@ const envSchema = z.object({
   STARTER_CREDITS: int(50, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
-  WORKER_SWEEP_SECONDS: int(30, 1, 3600),
+  WORKER_SWEEP_SECONDS: int(5, 1, 3600),
   WORKER_STALLED_SECONDS: int(120, 1, 86_400),
+  WORKER_WEBHOOK_GRACE_SECONDS: int(600, 1, 86_400),
   WORKER_STATUS_POLL_SECONDS: optional
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().min(0.1).max(600).optional()),
@@ -82,7 +83,12 @@ export interface Config {
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
   logLevel: Env['LOG_LEVEL'];
-  worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
+  worker: {
+    sweepEverySeconds: number;
+    stalledAfterSeconds: number;
+    statusPollSeconds: number | undefined;
+    webhookGraceSeconds: number;
+  };
   /** Hosts besides fal's CDN that model outputs may be downloaded from (exact or `*.suffix`). */
   falOutputHosts: string[];
 }
@@ -129,6 +135,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sweepEverySeconds: env.WORKER_SWEEP_SECONDS,
       stalledAfterSeconds: env.WORKER_STALLED_SECONDS,
       statusPollSeconds: env.WORKER_STATUS_POLL_SECONDS,
+      webhookGraceSeconds: env.WORKER_WEBHOOK_GRACE_SECONDS,
     },
   };
 }

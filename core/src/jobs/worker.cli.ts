@@ -26,6 +26,7 @@ const worker = await startWorker(
   {
     sweepEverySeconds: config.worker.sweepEverySeconds,
     stalledAfterSeconds: config.worker.stalledAfterSeconds,
+    webhookGraceSeconds: config.worker.webhookGraceSeconds,
   },
 );
 logger.info('worker ready', { provider: provider.name });

@@ -48,6 +48,11 @@ export interface FalBehavior {
   /** The next N submits fail with `submitFailureStatus` (default 503) before one is accepted. */
   submitFailures?: number;
   submitFailureStatus?: number;
+  /**
+   * Accepts submits (the job exists and runs) but withholds the HTTP answer until
+   * `releaseSubmitAnswers()`: a client that dies meanwhile never learns the request id.
+   */
+  holdSubmitAnswers?: boolean;
   /** Webhook delivery when submitted with `fal_webhook`; default on with no delay. */
   webhook?: false | { delayMs?: number };
 }

@@ -54,6 +54,7 @@ export class FalFake {
   private readonly submitFailuresLeft = new Map<string, number>();
   private readonly files = new Map<string, FakeFalFile>();
   private readonly redirects = new Map<string, string>();
+  private readonly heldAnswers: (() => void)[] = [];
   private readonly pendingUploads = new Map<string, Omit<FakeFalFile, 'bytes'>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -83,6 +84,11 @@ export class FalFake {
     const url = `https://${CDN_HOST}/files/fake${this.nextSeq()}/${encodeURIComponent(fileName)}`;
     this.redirects.set(url, location);
     return url;
+  }
+
+  /** Sends the submit answers held back by `holdSubmitAnswers` (to clients still listening). */
+  releaseSubmitAnswers(): void {
+    for (const answer of this.heldAnswers.splice(0)) answer();
   }
 
   request(requestId: string): FakeFalRequest {
@@ -254,7 +260,10 @@ export class FalFake {
       });
       this.later(queueMs + progressMs, () => this.finish(r, outcomeOf(behavior)));
     }
-    sendJson(res, 200, { status: 'IN_QUEUE', ...this.urls(r), queue_position: r.queuePosition }, r.id);
+    const answer = () =>
+      sendJson(res, 200, { status: 'IN_QUEUE', ...this.urls(r), queue_position: r.queuePosition }, r.id);
+    if (behavior.holdSubmitAnswers) this.heldAnswers.push(answer);
+    else answer();
   }
 
   private async status(r: RequestState, withLogs: boolean, res: ServerResponse): Promise<void> {

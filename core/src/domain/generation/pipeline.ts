@@ -54,23 +54,54 @@ async function failRetiredModel(deps: PipelineDeps, row: GenerationRow): Promise
   );
 }
 
+/** How long a worker holds a submit without renewing; a dead worker's generations are free after this. */
+export const SUBMIT_LEASE_SECONDS = 10;
+
 /**
- * Sends a queued generation to the provider (once: only a queued row is submitted). File inputs are
- * copied to the provider's storage first. Transient provider errors are thrown so the job queue
- * retries with backoff; after MAX_SUBMIT_ATTEMPTS, or on a refusal, the generation fails and the
- * hold is released.
+ * Sends a queued generation to the provider (once: only a queued row, under a lease only one worker
+ * holds). File inputs are copied to the provider's storage first. Transient provider errors are
+ * thrown so the job queue retries with backoff; after MAX_SUBMIT_ATTEMPTS, or on a refusal, the
+ * generation fails and the hold is released.
  */
 export async function submitGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
-  const row = await repo.findGeneration(deps.db, generationId);
-  if (row?.status !== 'queued') return;
+  const row = await repo.claimSubmit(deps.db, generationId, SUBMIT_LEASE_SECONDS);
+  if (!row) return;
+  const renew = setInterval(
+    () => {
+      repo.renewSubmitLease(deps.db, row.id, SUBMIT_LEASE_SECONDS).catch((error: unknown) => {
+        deps.logger.warn('could not renew a submit lease', { generationId: row.id, error: String(error) });
+      });
+    },
+    (SUBMIT_LEASE_SECONDS * 1000) / 3,
+  );
+  try {
+    await submitClaimed(deps, row);
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<void> {
   const model = endpointOf(row);
   if (!model) return failRetiredModel(deps, row);
   let requestId: string;
+  let sent = false;
   try {
     const input = await providerInput(deps, row, model);
-    const webhookUrl = deps.config.publicUrl ? `${deps.config.publicUrl}/webhooks/fal` : undefined;
+    const webhookUrl = deps.config.publicUrl
+      ? `${deps.config.publicUrl}/webhooks/fal?generation=${encodeURIComponent(row.id)}`
+      : undefined;
+    // From here on the provider may have the request even if we never hear back (we may die first).
+    const resend = row.submit_started_at !== null;
+    if (resend)
+      deps.logger.warn('submitting again after a submit that may have arrived', { generationId: row.id });
+    await repo.markSubmitIntent(deps.db, row.id, resend);
+    sent = true;
     ({ requestId } = await deps.provider.submit({ endpoint: model.endpoint, input, webhookUrl }));
   } catch (error) {
+    // A provider that answered with an error did not take the request; a timeout may have.
+    const refused = !sent || (error instanceof ProviderUnavailableError && error.status !== null);
+    await repo.releaseSubmitLease(deps.db, row.id, { refused }).catch(() => {});
     if (error instanceof ProviderUnavailableError) {
       const attempts =
         (await repo.countSubmitAttempt(deps.db, row.id))?.submit_attempts ?? MAX_SUBMIT_ATTEMPTS;
