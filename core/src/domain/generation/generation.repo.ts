@@ -318,3 +318,33 @@ export function findFirstOutput(db: DbOrTx, userId: string, id: string) {
     .orderBy('generation_outputs.position')
     .executeTakeFirst();
 }
+
+/** Outputs with stored bytes of these generations. */
+export function listStoredOutputs(db: DbOrTx, generationIds: readonly string[]) {
+  return db
+    .selectFrom('generation_outputs')
+    .select(['generation_id', 'position', 'storage_key', 'media_type'])
+    .where('generation_id', 'in', generationIds)
+    .where('storage_key', 'is not', null)
+    .$narrowType<{ storage_key: string }>()
+    .orderBy('generation_id')
+    .orderBy('position')
+    .execute();
+}
+
+/** Points an output at its new storage key, only if it still has the old one. */
+export async function moveOutputKey(
+  db: DbOrTx,
+  generationId: string,
+  position: number,
+  keys: { from: string; to: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('generation_outputs')
+    .set({ storage_key: keys.to })
+    .where('generation_id', '=', generationId)
+    .where('position', '=', position)
+    .where('storage_key', '=', keys.from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
