@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Db } from './db/database';
 import { countResubmits } from './domain/generation/generation.repo';
 import { finalizeGeneration } from './domain/generation/pipeline';
+import { acceptsUploadWrite } from './domain/uploads/uploads.service';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics, registerDatabaseMetrics } from './http/metrics';
@@ -95,7 +96,10 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     routes.push({
       prefix: '/files/',
       name: 'files',
-      handle: createLocalFilesHandler(storage, { signingSecret: config.secret }),
+      handle: createLocalFilesHandler(storage, {
+        signingSecret: config.secret,
+        acceptsWrite: (key) => acceptsUploadWrite({ db }, key),
+      }),
     });
   }
   if (provider.name === 'fal') {

@@ -17,7 +17,7 @@ import { readImageDimensions, sniffFile } from '../uploads/file-sniff';
 import * as repo from './generation.repo';
 import type { Actor, GenerationDeps } from './generation.service';
 import { ownedGeneration } from './generation.service';
-import { resolveFileInput } from './inputs';
+import { loadFileInput, resolveFileInput } from './inputs';
 import { onTrainingFailed, onTrainingSucceeded, trainingInput } from './training-hooks';
 
 /** What the worker side of the pipeline needs on top of the request side. */
@@ -113,8 +113,13 @@ async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<vo
       );
       return;
     }
-    if (error instanceof ProviderRejectedError || error instanceof AppError) {
+    if (error instanceof ProviderRejectedError) {
       await failGeneration(deps, row.id, `The model refused the request: ${error.message}`);
+      return;
+    }
+    // Our own refusal (an input file changed or vanished after it was checked): said as it is.
+    if (error instanceof AppError) {
+      await failGeneration(deps, row.id, `${error.message}; nothing was charged`);
       return;
     }
     throw error;
@@ -139,7 +144,7 @@ async function providerInput(
     if (field.type !== 'file' || typeof ref !== 'string') continue;
     const file = await resolveFileInput(deps.db, row.user_id, ref, field.fileKind, field.name);
     input[field.name] = await deps.provider.uploadInput(
-      await deps.storage.get(file.storageKey),
+      await loadFileInput(deps, row.user_id, file, field.fileKind),
       file.mime,
       file.fileName,
     );

@@ -4,7 +4,7 @@ import { LORA_TRAINING_MODEL } from '../catalog/catalog.data';
 import { buildInputSchema, priceFor } from '../catalog/model-input';
 import { type Actor, acceptGeneration, type GenerationDeps } from '../generation/generation.service';
 import type { GenerationView } from '../generation/generation-view';
-import { resolveFileInput } from '../generation/inputs';
+import { loadFileInput, resolveFileInput } from '../generation/inputs';
 import * as repo from './lora.repo';
 import { createZip } from './zip';
 
@@ -88,7 +88,7 @@ export async function trainLora(
       const extension = file.mime.split('/')[1] ?? 'png';
       return {
         name: `${String(i + 1).padStart(2, '0')}.${extension}`,
-        bytes: await deps.storage.get(file.storageKey),
+        bytes: await loadFileInput(deps, actor.user.id, file, 'image'),
       };
     }),
   );

@@ -35,7 +35,7 @@ export function findOwnUpload(db: DbOrTx, userId: string, uploadId: string): Pro
 export function markReady(
   db: DbOrTx,
   uploadId: string,
-  found: { mime: string; size: number; width: number | null; height: number | null },
+  found: { mime: string; size: number; width: number | null; height: number | null; storage_key: string },
 ): Promise<UploadRow | undefined> {
   return db
     .updateTable('uploads')
@@ -100,4 +100,17 @@ export function listReady(
     );
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+}
+
+/** Whether an upload still waits for its bytes (deleted ones do not). */
+export async function isPending(db: DbOrTx, userId: string, uploadId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('uploads')
+    .select('id')
+    .where('id', '=', uploadId)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
 }

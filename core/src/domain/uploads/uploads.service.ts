@@ -236,6 +236,8 @@ export async function deleteAsset(deps: UploadDeps, userId: string, uploadId: st
   const row = await repo.softDelete(deps.db, userId, uploadId);
   if (!row) throw AppError.notFound('Upload');
   await deps.storage.delete(row.storage_key);
+  // A write through the (then dead) upload link may have left bytes at the original key on S3.
+  await deps.storage.delete(`uploads/${row.user_id}/${row.id}`);
 }
 
 /**
@@ -333,15 +335,48 @@ async function finish(deps: UploadDeps, row: UploadRow): Promise<Asset> {
       `The uploaded file has ${info.size} bytes, but ${row.declared_size} were announced; start again`,
     );
   }
-  const verdict = judge(row.kind, await deps.storage.readRange(row.storage_key, headBytesFor(row.kind)));
+  // The bytes are checked and then copied to a key no upload link can write to: the presigned PUT
+  // stays valid for a while, and whatever it writes later must never become this upload's content.
+  let bytes: Buffer;
+  try {
+    bytes = await deps.storage.get(row.storage_key);
+  } catch (error) {
+    // A concurrent completion moved the bytes already.
+    if (error instanceof ObjectNotFoundError) return settledElsewhere(deps, row);
+    throw error;
+  }
+  if (bytes.length !== row.declared_size) {
+    return rejectUpload(deps, row, `The uploaded file changed while it was checked; start again`);
+  }
+  const verdict = judge(row.kind, bytes);
   if (!verdict.ok) return rejectUpload(deps, row, verdict.reason);
+  // A key per attempt: a concurrent completion that loses must not overwrite what the winner checked.
+  const verifiedKey = `${row.storage_key}.${randomUUID()}`;
+  await deps.storage.put(verifiedKey, bytes, verdict.mime);
   const ready = await repo.markReady(deps.db, row.id, {
     mime: verdict.mime,
-    size: info.size,
+    size: bytes.length,
     width: verdict.width,
     height: verdict.height,
+    storage_key: verifiedKey,
   });
-  return ready ? toAsset(deps.storage, ready) : settledElsewhere(deps, row);
+  if (!ready) {
+    await deps.storage.delete(verifiedKey);
+    return settledElsewhere(deps, row);
+  }
+  await deps.storage.delete(row.storage_key);
+  return toAsset(deps.storage, ready);
+}
+const UPLOAD_KEY = /^uploads\/([0-9a-f-]{36})\/([0-9a-f-]{36})$/;
+
+/**
+ * Whether a write through an upload link may land: only while its upload is pending. Once completed
+ * (or refused, or deleted) the link is dead even though its signature has not expired yet.
+ */
+export async function acceptsUploadWrite(deps: Pick<UploadDeps, 'db'>, key: string): Promise<boolean> {
+  const match = UPLOAD_KEY.exec(key);
+  if (!match) return false;
+  return repo.isPending(deps.db, match[1]!, match[2]!);
 }
 
 /** Marks the upload rejected, deletes its bytes and throws the reason. */
