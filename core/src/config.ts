@@ -31,6 +31,7 @@ const envSchema = z.object({
   PORT: int(8787, 0, 65535),
   PUBLIC_URL: url,
   STARTER_CREDITS: int(50, 0, 1_000_000),
+  UPLOAD_QUOTA_MB: int(1024, 1, 10_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
   WORKER_SWEEP_SECONDS: int(5, 1, 3600),
@@ -91,6 +92,8 @@ export interface Config {
   };
   /** Hosts besides fal's CDN that model outputs may be downloaded from (exact or `*.suffix`). */
   falOutputHosts: string[];
+  /** Bytes of uploads (pending and ready) one user may keep at a time. */
+  uploadQuotaBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -127,6 +130,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
     logLevel: env.LOG_LEVEL,
+    uploadQuotaBytes: env.UPLOAD_QUOTA_MB * 1024 * 1024,
     falOutputHosts: (env.FAL_OUTPUT_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/database';
 import type { UploadRow } from '../../db/types';
 import type { UploadKind } from './upload-limits';
@@ -113,4 +114,16 @@ export async function isPending(db: DbOrTx, userId: string, uploadId: string): P
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Bytes the user's live uploads take (announced size until verified). */
+export async function sumUploadBytes(db: DbOrTx, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('uploads')
+    .select(sql<number>`coalesce(sum(coalesce(size, declared_size)), 0)::bigint`.as('bytes'))
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['pending', 'ready'])
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
 }

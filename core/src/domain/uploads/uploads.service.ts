@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Env } from '../../config';
+import type { Config, Env } from '../../config';
 import type { Db, DbOrTx } from '../../db/database';
 import type { Platform, UploadRow } from '../../db/types';
 import { AppError } from '../../errors';
@@ -25,6 +25,7 @@ import * as repo from './uploads.repo';
 export interface UploadDeps {
   db: Db;
   storage: ObjectStore;
+  config: Pick<Config, 'uploadQuotaBytes'>;
 }
 
 /** A verified upload, ready to show or to use as a model input. `url` is signed and short-lived. */
@@ -98,6 +99,7 @@ export async function createUpload(
     throw AppError.invalidInput(message, { contentType: [message] });
   }
   assertSize(limits, input.size);
+  await assertQuota(deps, userId, input.size);
   const uploadId = randomUUID();
   const storageKey = `uploads/${userId}/${uploadId}`;
   const presigned = await deps.storage.presignUpload(storageKey, {
@@ -146,6 +148,7 @@ export async function ingestBytes(
 ): Promise<Asset> {
   const limits = limitsFor(input.kind);
   assertSize(limits, input.bytes.length);
+  await assertQuota(deps, userId, input.bytes.length);
   // What the bytes are beats what a platform said they are (Telegram says application/octet-stream).
   const sniffed = sniffFile(input.bytes.subarray(0, SNIFF_HEAD_BYTES));
   const contentType = sniffed?.mime ?? (canonicalType(input.contentType ?? '') || 'application/octet-stream');
@@ -470,6 +473,19 @@ function assertSize(limits: KindLimits, size: number): void {
     const message = `${limits.label} can be at most ${formatBytes(limits.maxBytes)}`;
     throw AppError.invalidInput(message, { size: [message] });
   }
+}
+
+/** A user keeps at most `uploadQuotaBytes` of uploads; the refusal says how much is used and what to do. */
+async function assertQuota(deps: UploadDeps, userId: string, adding: number): Promise<void> {
+  const quota = deps.config.uploadQuotaBytes;
+  const used = await repo.sumUploadBytes(deps.db, userId);
+  if (used + adding <= quota) return;
+  const message = `Your uploads take ${formatBytes(used)} of your ${formatBytes(quota)}; delete some before uploading more`;
+  throw new AppError('INVALID_INPUT', message, {
+    fieldErrors: { size: [message] },
+    quotaBytes: quota,
+    usedBytes: used,
+  });
 }
 
 function refusal(reason: string): AppError {
