@@ -16,9 +16,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     create index generations_submit_lease_idx on generations (submit_lease_until)
     where status = 'queued' and submit_lease_until is not null
   `.execute(db);
+  // Delivery leases belong to a bot process, not to one of its connections: a bot that reconnects
+  // gets its own unacknowledged deliveries back at once; only another process waits for the lease.
+  await sql`alter table deliveries add column lease_owner text`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`alter table deliveries drop column lease_owner`.execute(db);
   await sql`drop index generations_submit_lease_idx`.execute(db);
   await sql`
     alter table generations

@@ -279,6 +279,8 @@ export interface DeliveriesTable {
   acked_at: Timestamp | null;
   /** Until when the bot connection that was handed this delivery has it to itself. */
   lease_until: Timestamp | null;
+  /** The bot process (its consumer id) holding the lease. */
+  lease_owner: string | null;
 }
 
 export interface ProviderWebhooksTable {

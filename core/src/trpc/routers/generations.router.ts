@@ -123,13 +123,18 @@ export const generationsRouter = router({
 const progressed = (a: GenerationView, b: GenerationView) =>
   a.status !== b.status || a.progress !== b.progress || a.queuePosition !== b.queuePosition;
 
+/** `consumerId`: the bot process's own id, the same across its reconnects (see claimDeliveries). */
+const streamInput = z.strictObject({ consumerId: z.string().min(8).max(100).optional() }).optional();
+
 export const deliveriesRouter = router({
   /**
    * Every unacknowledged delivery for the calling bot's platform, then new ones as they happen.
    * At-least-once: a bot acknowledges what it posted; whatever it did not is sent again on reconnect.
    */
-  stream: serviceProcedure.subscription(async function* ({ ctx, signal }) {
+  stream: serviceProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
     const platform = ctx.service.platform;
+    const owner = input?.consumerId ?? null;
+    let reclaimOwn = owner !== null;
     // A resync (LISTEN came back after a blip) may hide missed deliveries: claim again at once.
     const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' | 'resync' }> =>
       e.type === 'resync' || (e.type === 'delivery' && e.platform === platform);
@@ -140,7 +145,8 @@ export const deliveriesRouter = router({
     try {
       while (!signal?.aborted) {
         for (;;) {
-          const ids = await claimDeliveries(ctx.deps.db, platform);
+          const ids = await claimDeliveries(ctx.deps.db, platform, { owner, reclaimOwn });
+          reclaimOwn = false;
           for (const delivery of await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, ids)) {
             handedOut.push(delivery.deliveryId);
             yield tracked(String(delivery.deliveryId), delivery);
