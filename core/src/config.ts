@@ -34,16 +34,19 @@ const envSchema = z.object({
   PUBLIC_URL: url,
   TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
+  UPLOAD_QUOTA_MB: int(1024, 1, 10_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
-  WORKER_SWEEP_SECONDS: int(30, 1, 3600),
+  WORKER_SWEEP_SECONDS: int(5, 1, 3600),
   WORKER_STALLED_SECONDS: int(120, 1, 86_400),
+  WORKER_WEBHOOK_GRACE_SECONDS: int(600, 1, 86_400),
   WORKER_STATUS_POLL_SECONDS: optional
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().min(0.1).max(600).optional()),
   FAL_KEY: optional,
   FAL_API_ROOT: url,
   FAL_JWKS_URL: url,
+  FAL_OUTPUT_HOSTS: optional,
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_URL: url,
@@ -87,7 +90,16 @@ export interface Config {
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
   logLevel: Env['LOG_LEVEL'];
-  worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
+  worker: {
+    sweepEverySeconds: number;
+    stalledAfterSeconds: number;
+    statusPollSeconds: number | undefined;
+    webhookGraceSeconds: number;
+  };
+  /** Hosts besides fal's CDN that model outputs may be downloaded from (exact or `*.suffix`). */
+  falOutputHosts: string[];
+  /** Bytes of uploads (pending and ready) one user may keep at a time. */
+  uploadQuotaBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -125,10 +137,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
     logLevel: env.LOG_LEVEL,
+    uploadQuotaBytes: env.UPLOAD_QUOTA_MB * 1024 * 1024,
+    falOutputHosts: (env.FAL_OUTPUT_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     worker: {
       sweepEverySeconds: env.WORKER_SWEEP_SECONDS,
       stalledAfterSeconds: env.WORKER_STALLED_SECONDS,
       statusPollSeconds: env.WORKER_STATUS_POLL_SECONDS,
+      webhookGraceSeconds: env.WORKER_WEBHOOK_GRACE_SECONDS,
     },
   };
 }

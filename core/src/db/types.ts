@@ -235,6 +235,12 @@ export interface GenerationsTable {
   last_log: string | null;
   failure_reason: string | null;
   submit_attempts: ColumnType<number, number | undefined, number>;
+  /** The worker submitting it holds the row until then; a dead worker's lease runs out within seconds. */
+  submit_lease_until: Timestamp | null;
+  /** Set just before the request is sent: from then on the provider may have it. */
+  submit_started_at: Timestamp | null;
+  /** How many times it was sent to the provider again after a submit that may have got there. */
+  resubmits: ColumnType<number, number | undefined, number>;
   rerolled_from: string | null;
   /** The bot's idempotency key for the command that asked (e.g. a Telegram update id). */
   request_key: string | null;
@@ -275,6 +281,8 @@ export interface DeliveriesTable {
   acked_at: Timestamp | null;
   /** Until when the bot connection that was handed this delivery has it to itself. */
   lease_until: Timestamp | null;
+  /** The bot process (its consumer id) holding the lease. */
+  lease_owner: string | null;
 }
 
 export interface ProviderWebhooksTable {

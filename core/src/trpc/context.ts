@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Config } from '../config';
-import type { Db } from '../db/database';
+import { type Db, isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import {
   ensureSpace,
@@ -171,7 +171,19 @@ export async function createContext(
   clientAddress: string | null = null,
 ): Promise<Context> {
   const requestId = headers.get('x-request-id') ?? randomUUID();
-  const caller = await resolveCaller(deps, headers);
+  let caller: Caller;
+  try {
+    caller = await resolveCaller(deps, headers);
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    const unavailable = AppError.unavailable();
+    resHeaders?.append('retry-after', String(unavailable.details.retryAfterSeconds));
+    throw new TRPCError({
+      code: TRPC_CODE_FOR.UNAVAILABLE,
+      message: unavailable.message,
+      cause: unavailable,
+    });
+  }
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
   return {
     deps,

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
@@ -38,17 +39,22 @@ const t = initTRPC.context<Context>().create({
 
 /**
  * Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the
- * adapter); a refusal that says when to come back also says it in Retry-After.
+ * adapter); a refusal that says when to come back also says it in Retry-After, and a lost database
+ * connection becomes UNAVAILABLE (503), which callers may retry.
  */
 const errors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    const unavailable = AppError.unavailable();
+    ctx.resHeaders?.set('retry-after', String(unavailable.details.retryAfterSeconds));
+    result.error = toTRPCError(unavailable);
+  } else if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     const retryAfter = cause.details.retryAfterSeconds;
     if (cause.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
       ctx.resHeaders?.set('retry-after', String(Math.ceil(retryAfter)));
     }
-    result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
+    result.error = toTRPCError(cause);
   }
   return result;
 });

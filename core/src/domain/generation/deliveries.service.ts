@@ -24,14 +24,23 @@ export const DELIVERY_LEASE_SECONDS = 120;
 
 /**
  * Hands the oldest unacknowledged, unleased deliveries of a platform to one bot connection by leasing
- * them; concurrent connections (bot replicas) skip each other's rows, so no result is posted twice.
+ * them to its process (`owner`); other processes (bot replicas) skip each other's rows, so no result
+ * is posted twice. With `reclaimOwn` (a connection's first claim) the owner's own unexpired leases are
+ * handed out again too: its previous connection may be gone without having given them back.
  */
-export async function claimDeliveries(db: DbOrTx, platform: string, limit = 50): Promise<number[]> {
+export async function claimDeliveries(
+  db: DbOrTx,
+  platform: string,
+  claim: { owner: string | null; reclaimOwn: boolean },
+  limit = 50,
+): Promise<number[]> {
+  const own = claim.reclaimOwn && claim.owner !== null ? claim.owner : null;
   const { rows } = await sql<{ id: number }>`
-    update deliveries set lease_until = now() + make_interval(secs => ${DELIVERY_LEASE_SECONDS})
+    update deliveries set lease_until = now() + make_interval(secs => ${DELIVERY_LEASE_SECONDS}),
+                          lease_owner = ${claim.owner}
      where id in (select id from deliveries
                    where platform = ${platform} and acked_at is null
-                     and (lease_until is null or lease_until < now())
+                     and (lease_until is null or lease_until < now() or lease_owner = ${own})
                    order by id limit ${limit}
                    for update skip locked)
     returning id`.execute(db);
@@ -43,7 +52,7 @@ export async function releaseDeliveries(db: DbOrTx, platform: string, ids: reado
   if (ids.length === 0) return;
   const released = await db
     .updateTable('deliveries')
-    .set({ lease_until: null })
+    .set({ lease_until: null, lease_owner: null })
     .where('platform', '=', platform)
     .where('id', 'in', ids)
     .where('acked_at', 'is', null)

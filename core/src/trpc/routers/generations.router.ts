@@ -1,5 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../../db/database';
 import {
   ackDeliveries,
   claimDeliveries,
@@ -14,6 +15,7 @@ import {
   quoteGeneration,
   rerollGeneration,
 } from '../../domain/generation/generation.service';
+import type { GenerationView } from '../../domain/generation/generation-view';
 import { cancelGeneration } from '../../domain/generation/pipeline';
 import type { RequestKey } from '../../domain/generation/request-keys';
 import type { AtelierEvent } from '../../events/event-bus';
@@ -50,6 +52,7 @@ export function scopedRequestKey(
 }
 
 const LEASE_RECHECK_MS = 15_000;
+const PROGRESS_RECHECK_MS = 5_000;
 const sleep = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
@@ -92,20 +95,36 @@ export const generationsRouter = router({
       }),
     ),
 
-  /** Server-sent state of one generation (status, queue position, percent) until it ends. */
+  /**
+   * Server-sent state of one generation (status, queue position, percent) until it ends. Events only
+   * wake it: it re-reads the row on each, after LISTEN reconnects, and every few seconds anyway, so a
+   * notification lost in a database blip never leaves the stream hanging.
+   */
   progress: userProcedure.input(id).subscription(async function* ({ ctx, input, signal }) {
     await ownedGeneration(ctx.deps.db, ctx.user.id, input.id);
-    const isMine = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'generation' }> =>
-      e.type === 'generation' && e.generationId === input.id;
-    const events = ctx.deps.events.stream(isMine, signal)[Symbol.asyncIterator]();
+    const wakesMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'generation' | 'resync' }> =>
+      e.type === 'resync' || (e.type === 'generation' && e.generationId === input.id);
+    const events = ctx.deps.events.stream(wakesMe, signal)[Symbol.asyncIterator]();
+    let nextEvent = events.next();
     try {
       let view = await getGeneration(ctx.deps, ctx.user.id, input.id);
       yield view;
       while (ACTIVE_STATUSES.includes(view.status)) {
-        const next = await events.next();
-        if (next.done) return;
-        view = await getGeneration(ctx.deps, ctx.user.id, input.id);
-        yield view;
+        const woke = await Promise.race([nextEvent, sleep(PROGRESS_RECHECK_MS)]);
+        if (woke !== 'timeout') {
+          if (woke.done) return;
+          nextEvent = events.next();
+        }
+        let next: GenerationView;
+        try {
+          next = await getGeneration(ctx.deps, ctx.user.id, input.id);
+        } catch (error) {
+          // The database is out of reach for a moment: keep the stream open and look again later.
+          if (isDatabaseUnavailable(error)) continue;
+          throw error;
+        }
+        if (woke !== 'timeout' || progressed(view, next)) yield next;
+        view = next;
       }
     } finally {
       await events.return?.();
@@ -113,15 +132,24 @@ export const generationsRouter = router({
   }),
 });
 
+const progressed = (a: GenerationView, b: GenerationView) =>
+  a.status !== b.status || a.progress !== b.progress || a.queuePosition !== b.queuePosition;
+
+/** `consumerId`: the bot process's own id, the same across its reconnects (see claimDeliveries). */
+const streamInput = z.strictObject({ consumerId: z.string().min(8).max(100).optional() }).optional();
+
 export const deliveriesRouter = router({
   /**
    * Every unacknowledged delivery for the calling bot's platform, then new ones as they happen.
    * At-least-once: a bot acknowledges what it posted; whatever it did not is sent again on reconnect.
    */
-  stream: serviceProcedure.subscription(async function* ({ ctx, signal }) {
+  stream: serviceProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
     const platform = ctx.service.platform;
-    const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' }> =>
-      e.type === 'delivery' && e.platform === platform;
+    const owner = input?.consumerId ?? null;
+    let reclaimOwn = owner !== null;
+    // A resync (LISTEN came back after a blip) may hide missed deliveries: claim again at once.
+    const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' | 'resync' }> =>
+      e.type === 'resync' || (e.type === 'delivery' && e.platform === platform);
     // Listen before the first claim so nothing committed in between is missed.
     const events = ctx.deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
     const handedOut: number[] = [];
@@ -129,7 +157,8 @@ export const deliveriesRouter = router({
     try {
       while (!signal?.aborted) {
         for (;;) {
-          const ids = await claimDeliveries(ctx.deps.db, platform);
+          const ids = await claimDeliveries(ctx.deps.db, platform, { owner, reclaimOwn });
+          reclaimOwn = false;
           for (const delivery of await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, ids)) {
             handedOut.push(delivery.deliveryId);
             yield tracked(String(delivery.deliveryId), delivery);
