@@ -2,11 +2,13 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { createStripeClient } from './domain/billing/stripe-client';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
+import { createStripeWebhookRoute } from './http/stripe-webhook.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -82,6 +84,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     jobs,
     provider,
     events,
+    stripe: createStripeClient(config),
   };
 
   const routes: Route[] = [];
@@ -110,6 +113,16 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
+  routes.push({
+    prefix: '/webhooks/stripe',
+    name: 'stripe_webhook',
+    handle: createStripeWebhookRoute({
+      db,
+      stripe: deps.stripe,
+      webhookSecret: config.stripe?.webhookSecret,
+      logger,
+    }),
+  });
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
 
   const worker = opts.worker
