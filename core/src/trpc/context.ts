@@ -22,6 +22,8 @@ import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
+import { ACTOR_HEADER } from '../wire/actor-header';
+import { CSRF_HEADER } from '../wire/csrf-header';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -64,15 +66,9 @@ export interface ResponseHeaders {
   append(name: string, value: string): void;
 }
 
-export const ACTOR_HEADER = 'x-atelier-actor';
 export const SESSION_COOKIE = 'atelier_session';
-/** Sent by the web app with every mutation (any value); see Context.csrfSafe. */
-export const CSRF_HEADER = 'x-atelier-csrf';
 
-/**
- * What a bot states about who is acting and where, sent base64url(JSON) in `x-atelier-actor`.
- * The platform is not part of it: it comes from the service token, so a bot can only act for its own platform.
- */
+/** The `x-atelier-actor` header as core validates it (see wire/actor-header.ts). */
 export const actorSchema = z.object({
   userId: z.string().min(1).max(128),
   userName: z.string().min(1).max(200),
@@ -86,10 +82,6 @@ export const actorSchema = z.object({
     .default(null),
 });
 export type ActorClaim = z.infer<typeof actorSchema>;
-
-export function encodeActor(actor: z.input<typeof actorSchema>): string {
-  return Buffer.from(JSON.stringify(actor)).toString('base64url');
-}
 
 /**
  * Turns credentials into users and spaces, with small in-process caches: service tokens for a minute
