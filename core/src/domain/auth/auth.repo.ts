@@ -90,6 +90,8 @@ export function findSessionUser(db: DbOrTx, tokenHash: string) {
     ])
     .where('web_sessions.token_hash', '=', tokenHash)
     .where('web_sessions.expires_at', '>', new Date())
+    // A user merged into another by /link has no account of their own any more: sign them out.
+    .where('users.merged_into', 'is', null)
     .executeTakeFirst();
 }
 
