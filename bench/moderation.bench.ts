@@ -112,8 +112,8 @@ async function seed(sql: postgres.Sql): Promise<void> {
       select id, 0, 'image', 'outputs/' || id || '/0', 'image/png', 250000, 1024, 1024, nsfw
       from generations where prompt like 'mod bench %'`);
     await tx.unsafe(`
-      insert into gallery_items (generation_id, user_id, category, state, published_at, report_count)
-      select id, user_id, category,
+      insert into gallery_items (generation_id, user_id, category, nsfw, state, published_at, report_count)
+      select id, user_id, category, nsfw,
              case when substr(prompt, 11)::int <= ${PENDING} then 'pending' else 'approved' end,
              created_at + random() * interval '1 day',
              case when substr(prompt, 11)::int % 20 = 0 then 2 else 0 end
