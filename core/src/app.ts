@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { createStripeClient } from './domain/billing/stripe-client';
 import { countResubmits } from './domain/generation/generation.repo';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { Throttle } from './domain/throttle/throttle.service';
@@ -9,6 +10,7 @@ import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics, registerDatabaseMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, createServer, listen, type Route } from './http/server';
+import { createStripeWebhookRoute } from './http/stripe-webhook.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -91,6 +93,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     provider,
     events,
     throttle: new Throttle(db),
+    stripe: createStripeClient(config),
   };
 
   const routes: Route[] = [];
@@ -124,6 +127,23 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
+  if (!deps.stripe) {
+    logger.warn('billing is not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell credits');
+  } else if (!config.stripe?.webhookSecret) {
+    logger.warn(
+      'STRIPE_WEBHOOK_SECRET is not set: /webhooks/stripe refuses events, so paid credits never arrive',
+    );
+  }
+  routes.push({
+    prefix: '/webhooks/stripe',
+    name: 'stripe_webhook',
+    handle: createStripeWebhookRoute({
+      db,
+      stripe: deps.stripe,
+      webhookSecret: config.stripe?.webhookSecret,
+      logger,
+    }),
+  });
   const metrics = createMetrics();
   registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
   serve(createRequestHandler({ deps, metrics, routes }));
