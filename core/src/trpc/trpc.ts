@@ -67,12 +67,15 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       ctx: {
         user: caller.user as User,
         space: caller.space as Space | null,
+        spaceAdmin: caller.spaceAdmin,
         platform: caller.service.platform as Platform,
       },
     });
   }
   if (caller.kind === 'web') {
-    return next({ ctx: { user: caller.user, space: null as Space | null, platform: 'web' as Platform } });
+    return next({
+      ctx: { user: caller.user, space: null as Space | null, spaceAdmin: false, platform: 'web' as Platform },
+    });
   }
   throw new AppError(
     'UNAUTHORIZED',
