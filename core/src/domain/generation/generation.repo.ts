@@ -73,13 +73,19 @@ export function insertGeneration(
     .executeTakeFirstOrThrow();
 }
 
-/** Records the provider's request id once submitted (only while still queued). */
-export function markSubmitted(db: DbOrTx, id: string, providerRequestId: string) {
+/** Records the provider's request id (and queue position) once submitted (only while still queued). */
+export function markSubmitted(
+  db: DbOrTx,
+  id: string,
+  providerRequestId: string,
+  queuePosition: number | null = null,
+) {
   return db
     .updateTable('generations')
     .set({
       status: 'submitted',
       provider_request_id: providerRequestId,
+      queue_position: queuePosition,
       submitted_at: new Date(),
       updated_at: new Date(),
     })
