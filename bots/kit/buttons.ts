@@ -9,7 +9,7 @@ import type { Category } from './commands';
 import { type CoreClient, coreFailure, type GenerationView } from './core-client';
 import { errorSentence } from './error-text';
 import { type FollowUpVerb, generationReply, resultActions } from './generation-reply';
-import { startGeneration } from './generation-runner';
+import { startGeneration } from './generation-start';
 import type { CommandContext } from './kit.types';
 import type { KitRuntime } from './kit-runtime';
 import { deleteGeneration, historyPage, publishGeneration, unpublishGeneration } from './library.commands';

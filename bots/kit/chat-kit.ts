@@ -76,8 +76,6 @@ export function createChatKit(options: ChatKitOptions): ChatKit {
       await context.reply(reply).catch((replyError: unknown) => {
         logger.warn('could not reply with an error', { error: String(replyError) });
       });
-    } finally {
-      runtime.background(runtime.completions.warm(context.actor));
     }
   }
 

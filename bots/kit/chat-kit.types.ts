@@ -63,8 +63,9 @@ export interface ChatKit {
    */
   complete(ctx: CommandContext, request: CompletionRequest): Choice[];
   /**
-   * Loads this person's completions (favorites, LoRAs, recent generations) now; the kit also does it
-   * after each of their commands. Resolves when loaded (or failed quietly).
+   * Loads this person's completions (favorites, LoRAs, recent generations) now, so their first
+   * keystroke already gets them; `complete` also loads a missing entry for the next one. Platforms
+   * without autocomplete never need it. Resolves when loaded (or failed quietly).
    */
   warm(ctx: CommandContext): Promise<void>;
   /** Starts posting finished generations through `sink`; stopped by `close()`. */

@@ -1,7 +1,7 @@
 import { commandHandler } from './command-handler';
 import type { CoreClient } from './core-client';
 import { type GenerateArgs, generateArgsOf } from './generate-args';
-import { startGeneration } from './generation-runner';
+import { startGeneration } from './generation-start';
 import type { KitRuntime } from './kit-runtime';
 
 type FieldValue = string | number | boolean;

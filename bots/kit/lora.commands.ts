@@ -1,7 +1,7 @@
 import { commandHandler, textValue } from './command-handler';
 import type { ParsedCommand } from './command-spec';
 import type { CoreClient, LoraView } from './core-client';
-import { finishOrPost, watchProgress } from './generation-runner';
+import { finishOrPost, watchProgress } from './generation-start';
 import type { Attachment, CommandContext } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
 import { UsageError } from './parse-args';
