@@ -21,7 +21,11 @@ export type Prepared =
   | { ok: false; reply: Reply };
 
 export interface PreparedPress {
-  /** How to acknowledge: most presses answer with a notice or by updating their message. */
+  /**
+   * Acknowledge a press without a message of its own (Discord `deferUpdate`, Slack `ack()`,
+   * Telegram answers the callback with the first notice). `visibility` is that of its notices:
+   * they are for the presser alone where the platform can.
+   */
   visibility: Visibility;
   /** Does the work; answers with `ctx.notify`, `ctx.updateSource` or `ctx.reply`. Never throws. */
   run(): Promise<void>;
