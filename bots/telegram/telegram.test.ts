@@ -381,7 +381,7 @@ describe('delivery and duplicates', () => {
     });
     expect(photosIn(dm)).toHaveLength(0);
 
-    await startBot();
+    const second = await startBot();
     await tg.waitFor(() => photosIn(dm).length === 1, 20_000);
     await waitUntil(async () => {
       const rows = await t.db
@@ -391,7 +391,8 @@ describe('delivery and duplicates', () => {
         .execute();
       return rows.length === 1 && rows[0]!.acked_at !== null;
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Stopping waits for everything the bot still had in flight: nothing more can arrive after it.
+    await stopBot(second);
     expect(photosIn(dm)).toHaveLength(1);
     const progress = tg.sentMessages(dm).find((m) => firstText(m).startsWith('Generating with'))!;
     expect(progress.text).toBe('Done: Stable Diffusion XL, 1 credit.');
@@ -404,17 +405,18 @@ describe('delivery and duplicates', () => {
     const { update } = tg.sendUserMessage(dm, user, '/gen once only');
     await tg.waitForSent(dm, (m) => m.kind === 'photo', 20_000);
     tg.redeliver(update);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Settled: the bot confirmed the repeat (it left Telegram's queue) and finished its work on stop.
+    await tg.waitFor(() => tg.pendingUpdates().length === 0, 10_000);
+    await stopBot(first);
     expect(await generationsOf(user)).toHaveLength(1);
 
-    await stopBot(first);
-    await startBot();
+    const second = await startBot();
     tg.redeliver(update);
     await tg.waitFor(
       () => tg.sentMessages(dm).filter((m) => firstText(m).startsWith('Generating with')).length === 2,
       10_000,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await stopBot(second);
     expect(await generationsOf(user)).toHaveLength(1);
     expect(photosIn(dm)).toHaveLength(1);
     expect(await balanceOf(user)).toMatchObject({ available: 49, held: 0 });
