@@ -235,6 +235,48 @@ describe('result buttons', () => {
   });
 });
 
+describe('follow-ups', () => {
+  it('Vary and Upscale run the follow-ups core offers on the result, each replying with its own progress', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    fal.setBehavior('fal-ai/flux/dev/image-to-image', {
+      immediate: true,
+      output: imageOutput(RED),
+      webhook: false,
+    });
+    // The upscaler answers with one `image`, not a list.
+    const one = imageOutput(RED, { width: 8, height: 6 });
+    fal.setBehavior('fal-ai/clarity-upscaler', {
+      immediate: true,
+      output: (input, ctx) => ({ image: (one(input, ctx) as { images: unknown[] }).images[0] }),
+      webhook: false,
+    });
+    await startBot();
+    const { user, dm } = person('Vera');
+    tg.sendUserMessage(dm, user, '/gen a quiet harbour');
+    const photo = await tg.waitForSent(dm, (m) => m.kind === 'photo', 20_000);
+    const labels = buttonsOf(photo).map((b) => b.text);
+    expect(labels).toEqual(expect.arrayContaining(['Upscale', 'Vary', 'Animate', 'Make 3D']));
+
+    const vary = tg.pressButton(dm, user, photo.message_id, actionOf(photo, 'v:')!);
+    expect((await tg.waitFor(() => tg.callbackAnswer(vary.callbackQuery.id), 10_000)).text).toMatch(/…$/);
+    const upscale = tg.pressButton(dm, user, photo.message_id, actionOf(photo, 'x:')!);
+    await tg.waitFor(() => tg.callbackAnswer(upscale.callbackQuery.id), 10_000);
+    await tg.waitFor(() => photosIn(dm).length === 3, 20_000);
+    const varied = fal.requests.find((r) => r.appId === 'fal-ai/flux/dev/image-to-image');
+    expect(inputOf(varied)).toMatchObject({ prompt: 'a quiet harbour' });
+    expect(fal.requests.some((r) => r.appId === 'fal-ai/clarity-upscaler')).toBe(true);
+    const progress = tg.sentMessages(dm).filter((m) => firstText(m).startsWith('Generating with'));
+    expect(progress.map((m) => m.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Done: FLUX\.1 \[dev\] image-to-image, \d+ credits?\.$/),
+      ]),
+    );
+    const all = await generationsOf(user);
+    expect(all.map((g) => g.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(await balanceOf(user)).toMatchObject({ held: 0 });
+  });
+});
+
 describe('models, settings and LoRAs', () => {
   it('the /models picker sets the default model that the next /gen uses', async () => {
     fal.setBehavior('fal-ai/fast-sdxl', { immediate: true, output: imageOutput(RED), webhook: false });
