@@ -77,6 +77,7 @@ const envSchema = z.object({
   TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
   UPLOAD_QUOTA_MB: int(1024, 1, 10_000_000),
+  TEAM_STARTER_CREDITS: int(200, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
   WORKER_SWEEP_SECONDS: int(5, 1, 3600),
@@ -130,6 +131,8 @@ export interface Config {
   trustProxy: boolean;
   s3: { endpoint?: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
   starterCredits: number;
+  /** Credits a new team pool receives once. */
+  teamStarterCredits: number;
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
   /** Stripe, when STRIPE_SECRET_KEY is set; null means billing is not configured. */
@@ -177,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       region: env.S3_REGION,
     },
     starterCredits: env.STARTER_CREDITS,
+    teamStarterCredits: env.TEAM_STARTER_CREDITS,
     galleryAutoApprove: env.GALLERY_AUTO_APPROVE,
     promptBlocklist: (env.PROMPT_BLOCKLIST ?? '')
       .split(',')

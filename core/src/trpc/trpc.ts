@@ -77,10 +77,7 @@ export const createCallerFactory = t.createCallerFactory;
 /** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
 const csrf = t.middleware(({ ctx, type, next }) => {
   if (type === 'mutation' && !ctx.csrfSafe) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `Cross-site request refused: send the ${CSRF_HEADER} header from the web app`,
-    });
+    throw AppError.forbidden(`Cross-site request refused: send the ${CSRF_HEADER} header from the web app`);
   }
   return next();
 });
@@ -91,7 +88,7 @@ export const publicProcedure = t.procedure.use(errors).use(csrf).use(storableTex
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'service') {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+    throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
   }
   return next({ ctx: { service: ctx.caller.service } });
 });
@@ -107,7 +104,7 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       ctx: {
         user: caller.user as User,
         space: caller.space as Space | null,
-        spaceAdmin: false,
+        spaceAdmin: caller.spaceAdmin,
         platform: caller.service.platform as Platform,
         requestScope: `token:${caller.service.platform}:${caller.service.name}`,
       },
@@ -124,19 +121,18 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       },
     });
   }
-  throw new TRPCError({
-    code: 'UNAUTHORIZED',
-    message:
-      caller.kind === 'service'
-        ? 'This call needs the acting user (x-atelier-actor)'
-        : unauthorizedMessage(ctx),
-  });
+  throw new AppError(
+    'UNAUTHORIZED',
+    caller.kind === 'service'
+      ? 'This call needs the acting user (x-atelier-actor)'
+      : unauthorizedMessage(ctx),
+  );
 });
 
 /** A user a bot acts for (with the space the command came from); web sessions do not qualify. */
 export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'service') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a bot can ask for this on behalf of a user' });
+    throw AppError.forbidden('Only a bot can ask for this on behalf of a user');
   }
   return next();
 });
@@ -148,17 +144,17 @@ export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
 export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
   if (caller.kind !== 'web' || caller.session.kind !== 'password') {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+    throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
   }
   if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Moderators and admins only' });
+    throw AppError.forbidden('Moderators and admins only');
   }
   return next({ ctx: { user: caller.user } });
 });
 
 /** A signed-in web admin. */
 export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  if (ctx.user.role !== 'admin') throw AppError.forbidden('Admins only');
   return next();
 });
 
@@ -169,7 +165,6 @@ function unauthorizedMessage(ctx: Context): string {
   return 'Sign in first';
 }
 
-/** Wraps a domain failure for code paths outside procedures. */
-export function toTRPCError(error: AppError): TRPCError {
+function toTRPCError(error: AppError): TRPCError {
   return new TRPCError({ code: TRPC_CODE_FOR[error.code], message: error.message, cause: error });
 }

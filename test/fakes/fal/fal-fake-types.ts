@@ -53,6 +53,12 @@ export interface FalBehavior {
    * `releaseSubmitAnswers()`: a client that dies meanwhile never learns the request id.
    */
   holdSubmitAnswers?: boolean;
+  /**
+   * What the model app does with a cancellation while IN_PROGRESS. fal removes a queued request at
+   * once, but only forwards the signal to a running app, which decides: 'stop' (default) ends it as
+   * cancelled; 'ignore' keeps it running to its normal outcome (as many apps do).
+   */
+  onCancelInProgress?: 'stop' | 'ignore';
   /** Webhook delivery when submitted with `fal_webhook`; default on with no delay. */
   webhook?: false | { delayMs?: number };
 }

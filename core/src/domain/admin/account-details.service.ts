@@ -15,8 +15,8 @@ import {
   type Hold,
   type LedgerEntry,
   listLedger,
+  listMonthlySpend,
   listPendingHolds,
-  monthlySpendByMember,
 } from '../credits/credits.service';
 
 export type AccountOwner =
@@ -57,7 +57,7 @@ export async function accountDetails(
   ]);
   const team = balance.kind === 'team';
   const [policy, memberSpend] = team
-    ? await Promise.all([getTeamPolicy(db, accountId), monthlySpendByMember(db, accountId)])
+    ? await Promise.all([getTeamPolicy(db, accountId), listMonthlySpend(db, accountId)])
     : [null, []];
   return { balance, owner, holds, flag, policy, memberSpend, ledger };
 }

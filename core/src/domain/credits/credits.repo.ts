@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
-import type { CreditAccountRow, CreditHoldRow, EntryKind, NewCreditEntry } from '../../db/types';
+import type {
+  CreditAccountRow,
+  CreditHoldRow,
+  EntryKind,
+  NewCreditEntry,
+  TeamSpenders,
+} from '../../db/types';
 
 // Queries only. Functions that change balances take Tx: the compiler proves a transaction exists.
 
@@ -274,7 +280,7 @@ export function updateTeamPolicy(
   tx: Tx,
   accountId: string,
   changes: {
-    spenders?: 'all_members' | 'listed_members';
+    spenders?: TeamSpenders;
     member_monthly_cap?: number | null;
     allowed_models?: string[] | null;
     updated_by: string;
@@ -346,21 +352,6 @@ export function listPendingHolds(db: DbOrTx, accountId: string, limit: number) {
     .execute();
 }
 
-/** Credits each member spent (captured) from an account since `since`, most first. */
-export async function spendByMember(db: DbOrTx, accountId: string, since: Date) {
-  const rows = await db
-    .selectFrom('credit_holds as h')
-    .innerJoin('users as u', 'u.id', 'h.user_id')
-    .select(['h.user_id', 'u.display_name', (eb) => eb.fn.sum<string>('h.amount').as('spent')])
-    .where('h.account_id', '=', accountId)
-    .where('h.status', '=', 'captured')
-    .where('h.resolved_at', '>=', since)
-    .groupBy(['h.user_id', 'u.display_name'])
-    .orderBy('spent', 'desc')
-    .execute();
-  return rows.map((r) => ({ user_id: r.user_id, display_name: r.display_name, spent: Number(r.spent) }));
-}
-
 export function listPendingHoldsOlderThan(db: DbOrTx, cutoff: Date, limit: number) {
   return db
     .selectFrom('credit_holds')
@@ -397,4 +388,42 @@ export function flagAccount(tx: Tx, accountId: string, reason: string) {
     .set((eb) => ({ flagged_at: eb.fn.coalesce('flagged_at', sql<Date>`now()`), flag_reason: reason }))
     .where('id', '=', accountId)
     .execute();
+}
+
+/**
+ * What each member spent from a pool since `since` (captured holds) and what is still held for their
+ * running work, largest spender first; one member only when `userId` is given.
+ */
+export function listMemberSpend(db: DbOrTx, accountId: string, since: Date, userId?: string) {
+  let query = db
+    .selectFrom('credit_holds')
+    .innerJoin('users', 'users.id', 'credit_holds.user_id')
+    .select((eb) => [
+      'credit_holds.user_id',
+      'users.display_name',
+      eb.fn
+        .coalesce(
+          eb.fn
+            .sum<string | number>('credit_holds.amount')
+            .filterWhere('credit_holds.status', '=', 'captured'),
+          sql<number>`0`,
+        )
+        .as('spent'),
+      eb.fn
+        .coalesce(
+          eb.fn
+            .sum<string | number>('credit_holds.amount')
+            .filterWhere('credit_holds.status', '=', 'pending'),
+          sql<number>`0`,
+        )
+        .as('held'),
+    ])
+    .where('credit_holds.account_id', '=', accountId)
+    .where('credit_holds.created_at', '>=', since)
+    .where('credit_holds.status', '!=', 'released')
+    .groupBy(['credit_holds.user_id', 'users.display_name'])
+    .orderBy('spent', 'desc')
+    .orderBy('users.display_name');
+  if (userId !== undefined) query = query.where('credit_holds.user_id', '=', userId);
+  return query.execute();
 }

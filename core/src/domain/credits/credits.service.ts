@@ -1,5 +1,11 @@
 import type { Db, DbOrTx, Tx } from '../../db/database';
-import type { CreditAccountRow, CreditEntryRow, CreditHoldRow, EntryKind } from '../../db/types';
+import type {
+  CreditAccountRow,
+  CreditEntryRow,
+  CreditHoldRow,
+  EntryKind,
+  TeamSpenders,
+} from '../../db/types';
 import { AppError } from '../../errors';
 import * as repo from './credits.repo';
 
@@ -213,6 +219,8 @@ export interface HoldRequest {
   holdId?: string;
   /** For team accounts: the model, checked against the policy's allowed models. */
   modelId?: string;
+  /** For team accounts limited to the space's admins: whether the bot says the spender is one. */
+  spaceAdmin?: boolean;
 }
 
 /**
@@ -264,9 +272,12 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
 
 async function checkSpender(
   tx: Tx,
-  policy: { id: string; spenders: 'all_members' | 'listed_members'; allowed_models: string[] | null },
+  policy: { id: string; spenders: TeamSpenders; allowed_models: string[] | null },
   request: HoldRequest,
 ): Promise<void> {
+  if (policy.spenders === 'space_admins' && !request.spaceAdmin) {
+    throw AppError.forbidden("Only this space's admins may spend its team credits");
+  }
   if (policy.spenders === 'listed_members' && !(await repo.isListedSpender(tx, policy.id, request.userId))) {
     throw AppError.forbidden("You are not on the list of members who may spend this team's credits");
   }
@@ -354,14 +365,22 @@ export async function accountFlag(
   return account.flagged_at ? { at: account.flagged_at, reason: account.flag_reason } : null;
 }
 
-/** What each member spent from a (team) account this calendar month (UTC), most first. */
-export async function monthlySpendByMember(
+/**
+ * What each member spent from an account this month (captured) and still holds for running work,
+ * largest spender first; one member only when `userId` is given.
+ */
+export async function listMonthlySpend(
   db: DbOrTx,
   accountId: string,
-  now = new Date(),
-): Promise<{ userId: string; displayName: string; spent: number }[]> {
-  const rows = await repo.spendByMember(db, accountId, new Date(`${usageMonth(now)}T00:00:00Z`));
-  return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, spent: r.spent }));
+  userId?: string,
+): Promise<{ userId: string; displayName: string; spent: number; held: number }[]> {
+  const rows = await repo.listMemberSpend(db, accountId, new Date(`${usageMonth()}T00:00:00Z`), userId);
+  return rows.map((r) => ({
+    userId: r.user_id,
+    displayName: r.display_name,
+    spent: Number(r.spent),
+    held: Number(r.held),
+  }));
 }
 
 /** Monthly usage of a member on a team account. */

@@ -104,13 +104,19 @@ export function insertGeneration(
     .executeTakeFirstOrThrow();
 }
 
-/** Records the provider's request id once submitted (only while still queued). */
-export function markSubmitted(db: DbOrTx, id: string, providerRequestId: string) {
+/** Records the provider's request id (and queue position) once submitted (only while still queued). */
+export function markSubmitted(
+  db: DbOrTx,
+  id: string,
+  providerRequestId: string,
+  queuePosition: number | null = null,
+) {
   return db
     .updateTable('generations')
     .set({
       status: 'submitted',
       provider_request_id: providerRequestId,
+      queue_position: queuePosition,
       submitted_at: new Date(),
       submit_lease_until: null,
       updated_at: new Date(),
@@ -363,6 +369,16 @@ export function listStoredOutputs(db: DbOrTx, generationIds: readonly string[]) 
     .execute();
 }
 
+/** Outputs of the given generations, in position order. */
+export function listOutputs(db: DbOrTx, generationIds: readonly string[]) {
+  return db
+    .selectFrom('generation_outputs')
+    .selectAll()
+    .where('generation_id', 'in', generationIds)
+    .orderBy('position')
+    .execute();
+}
+
 /** Points an output at its new storage key, only if it still has the old one. */
 export async function moveOutputKey(
   db: DbOrTx,
@@ -378,4 +394,33 @@ export async function moveOutputKey(
     .where('storage_key', '=', keys.from)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** Gallery state of the given generations (those ever published). */
+export function listGalleryStates(db: DbOrTx, generationIds: readonly string[]) {
+  return db
+    .selectFrom('gallery_items')
+    .select(['generation_id', 'state', 'published_at'])
+    .where('generation_id', 'in', generationIds)
+    .execute();
+}
+
+/**
+ * The user's generations whose id starts with `prefix` (hex, up to 32 digits without dashes), at most
+ * `limit`. A range over the primary key, so it reads a handful of index entries whatever the table size.
+ */
+export function findIdsByPrefix(db: DbOrTx, userId: string, prefix: string, limit: number) {
+  const bound = (pad: string) => {
+    const hex = (prefix + pad.repeat(32)).slice(0, 32);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+  return db
+    .selectFrom('generations')
+    .select('id')
+    .where('id', '>=', bound('0'))
+    .where('id', '<=', bound('f'))
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .limit(limit)
+    .execute();
 }

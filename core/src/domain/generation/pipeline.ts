@@ -85,6 +85,7 @@ async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<vo
   const model = endpointOf(row);
   if (!model) return failRetiredModel(deps, row);
   let requestId: string;
+  let queuePosition: number | null | undefined;
   let sent = false;
   try {
     const input = await providerInput(deps, row, model);
@@ -97,7 +98,11 @@ async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<vo
       deps.logger.warn('submitting again after a submit that may have arrived', { generationId: row.id });
     await repo.markSubmitIntent(deps.db, row.id, resend);
     sent = true;
-    ({ requestId } = await deps.provider.submit({ endpoint: model.endpoint, input, webhookUrl }));
+    ({ requestId, queuePosition } = await deps.provider.submit({
+      endpoint: model.endpoint,
+      input,
+      webhookUrl,
+    }));
   } catch (error) {
     // A provider that answered with an error did not take the request; a timeout may have.
     const refused = !sent || (error instanceof ProviderUnavailableError && error.status !== null);
@@ -124,7 +129,7 @@ async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<vo
     }
     throw error;
   }
-  const submitted = await repo.markSubmitted(deps.db, row.id, requestId);
+  const submitted = await repo.markSubmitted(deps.db, row.id, requestId, queuePosition ?? null);
   if (!submitted) return;
   await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
   await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
