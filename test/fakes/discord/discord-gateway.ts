@@ -57,6 +57,10 @@ interface Connection {
 export class DiscordGateway extends EventEmitter {
   readonly sessions: GatewaySession[] = [];
   readonly stats = { connections: 0, identifies: 0, resumes: 0, heartbeats: 0, invalidSessions: 0 };
+  /** Path of every connection (`/gateway` or `/gateway-resume`), in order. */
+  readonly connectionPaths: string[] = [];
+  /** Every RESUME received: the session and the last sequence number the client had seen. */
+  readonly resumeRequests: { sessionId: string; seq: number }[] = [];
   /** Set by the server once it listens: `ws://127.0.0.1:PORT`. */
   origin = '';
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -99,10 +103,16 @@ export class DiscordGateway extends EventEmitter {
     return this.sessions.filter((s) => s.resumable && s.socket);
   }
 
-  /** Cuts every connection without a close frame (the client sees 1006); sessions stay resumable. */
-  dropConnections(): void {
+  /**
+   * Cuts every connection without a close frame (the client sees 1006). Sessions stay resumable unless
+   * `resumable: false` (as when Discord has already dropped them): the RESUME then gets op 9.
+   */
+  dropConnections(opts: { resumable?: boolean } = {}): void {
     for (const connection of this.connections) {
-      if (connection.session) connection.session.socket = null;
+      if (connection.session) {
+        connection.session.socket = null;
+        if (opts.resumable === false) connection.session.resumable = false;
+      }
       connection.socket.terminate();
     }
     this.emit('change');
@@ -134,6 +144,7 @@ export class DiscordGateway extends EventEmitter {
     const connection: Connection = { socket, session: null };
     this.connections.add(connection);
     this.stats.connections++;
+    this.connectionPaths.push(url.pathname);
     socket.on('close', (code) => this.onClose(connection, code));
     socket.on('error', () => socket.terminate());
     if (url.searchParams.get('v') !== String(API_VERSION)) {
@@ -236,6 +247,7 @@ export class DiscordGateway extends EventEmitter {
       return;
     }
     const session = this.sessions.find((s) => s.id === d.session_id);
+    this.resumeRequests.push({ sessionId: String(d.session_id), seq: Number(d.seq ?? 0) });
     if (!session?.resumable) {
       this.stats.invalidSessions++;
       write(socket, GatewayOp.InvalidSession, false);

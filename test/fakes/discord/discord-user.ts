@@ -102,18 +102,24 @@ export class DiscordUserSide {
     typed: string,
     options: Record<string, OptionInput> = {},
   ): Promise<{ name: string; value: string | number }[]> {
-    const path = command.replace(/^\//, '').split(/\s+/);
-    const registered = this.command(channel, CommandType.ChatInput, path[0]!);
-    const data = buildCommandData(
-      registered,
-      path,
-      { ...options, [focused]: typed },
-      this.helpers(channel),
-      focused,
-    );
-    const handle = this.start(channel, InteractionType.Autocomplete, data, null);
+    const handle = this.startAutocomplete(channel, command, focused, typed, options);
     await handle.acknowledged();
     return (handle.interaction.choices ?? []) as { name: string; value: string | number }[];
+  }
+
+  /** Like `autocomplete`, without waiting for the answer (for a bot whose answer is refused). */
+  startAutocomplete(
+    channel: FakeChannel,
+    command: string,
+    focused: string,
+    typed: string,
+    options: Record<string, OptionInput> = {},
+  ): InteractionHandle {
+    const path = command.replace(/^\//, '').split(/\s+/);
+    const registered = this.command(channel, CommandType.ChatInput, path[0]!);
+    const values = { ...options, [focused]: typed };
+    const data = buildCommandData(registered, path, values, this.helpers(channel), focused);
+    return this.start(channel, InteractionType.Autocomplete, data, null);
   }
 
   /** Right-click a message -> Apps -> `name`. */
