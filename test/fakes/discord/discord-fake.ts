@@ -23,7 +23,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DiscordCdn } from './discord-cdn';
 import { CommandRegistry } from './discord-commands';
-import { DiscordGateway } from './discord-gateway';
+import { DiscordGateway, shardFor } from './discord-gateway';
 import { InteractionStore } from './discord-interactions';
 import { guildCreateObject, userObject } from './discord-objects';
 import type { PermissionName } from './discord-protocol';
@@ -58,6 +58,10 @@ export interface FakeDiscordOptions {
   privilegedIntents?: number;
   /** Per-bucket REST limit (default 50 per second; Discord's message bucket is 5 per 5 s). */
   rateLimit?: RateLimitRule;
+  /** `shards` of GET /gateway/bot, what discord.js `shards: 'auto'` uses (default 1). */
+  recommendedShards?: number;
+  /** session_start_limit.max_concurrency: shards that may identify at once (default 1). */
+  maxConcurrency?: number;
 }
 
 export class FakeDiscord {
@@ -91,10 +95,13 @@ export class FakeDiscord {
       token: this.token,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       privilegedIntents,
-      readyData: () => ({
+      readyData: (session) => ({
         v: 10,
         user: { ...userObject(this.bot), verified: true, mfa_enabled: false, flags: 0 },
-        guilds: this.botGuilds().map((g) => ({ id: g.id, unavailable: true })),
+        // Each shard's READY lists only its own guilds; their GUILD_CREATEs follow.
+        guilds: this.botGuilds()
+          .filter((g) => shardFor(g.id, session.shard[1]) === session.shard[0])
+          .map((g) => ({ id: g.id, unavailable: true })),
         application: { id: this.applicationId, flags: 0 },
         user_settings: {},
         private_channels: [],
@@ -121,6 +128,8 @@ export class FakeDiscord {
       privilegedIntents,
       gatewayUrl: () => this.gateway.url,
       identifiesLeft: () => this.identifiesLeft,
+      recommendedShards: options.recommendedShards ?? 1,
+      maxConcurrency: options.maxConcurrency ?? 1,
     });
     this.rest = new DiscordRest(routes, {
       token: this.token,

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../support/wait';
 import { type FakeChannel, FakeDiscord, type FakeGuild, type FakeUser } from './discord-fake';
 import { connectDiscordJs, rejectionOf } from './discord-fake-client';
+import { shardFor } from './discord-gateway';
 
 let discord: FakeDiscord;
 let alice: FakeUser;
@@ -148,5 +149,34 @@ describe('gateway', () => {
     await run.acknowledged();
     expect(seen.map((i) => i.id)).toEqual([run.id]);
     expect(discord.gateway.stats.identifies).toBe(2);
+  });
+
+  it("with shards: 'auto' the bot opens the recommended shards and each guild's events reach its shard", async () => {
+    await discord.close();
+    discord = new FakeDiscord({ recommendedShards: 2, maxConcurrency: 2 });
+    await discord.start();
+    const owner = discord.createUser({ username: 'owner' });
+    const guilds: FakeGuild[] = [];
+    while (new Set(guilds.map((g) => shardFor(g.id, 2))).size < 2) {
+      discord.clock.advance(1);
+      guilds.push(discord.createGuild({ name: `G${guilds.length}`, owner }));
+    }
+    const client = await connect({ shards: 'auto' });
+    const seen = collectInteractions(client);
+    expect(discord.gateway.sessions.map((s) => s.shard).sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(client.guilds.cache.size).toBe(guilds.length);
+    const runs = guilds.map((g) =>
+      discord.as(owner).slash(discord.createTextChannel(g, { name: 'c' }), 'imagine'),
+    );
+    await Promise.all(runs.map((r) => r.acknowledged()));
+    expect(seen.map((i) => i.id).sort()).toEqual(runs.map((r) => r.id).sort());
+    for (const [n, g] of guilds.entries()) {
+      const session = discord.gateway.sessions.find((s) => s.shard[0] === shardFor(g.id, 2));
+      expect(session?.dispatched.some((d) => (d.d as { id?: string }).id === runs[n]!.id)).toBe(true);
+      expect(seen.find((i) => i.id === runs[n]!.id)?.guild?.shardId).toBe(shardFor(g.id, 2));
+    }
   });
 });

@@ -22,6 +22,8 @@ export interface RouteContext {
   gatewayUrl(): string;
   /** Identifies left today (session_start_limit.remaining). */
   identifiesLeft(): number;
+  recommendedShards: number;
+  maxConcurrency: number;
 }
 
 const json = (body: unknown, status = 200) => ({ status, body });
@@ -49,12 +51,12 @@ function applicationRoutes(ctx: RouteContext): RouteDef[] {
       handle: () =>
         json({
           url: ctx.gatewayUrl(),
-          shards: 1,
+          shards: ctx.recommendedShards,
           session_start_limit: {
             total: 1000,
             remaining: ctx.identifiesLeft(),
             reset_after: 86_400_000,
-            max_concurrency: 1,
+            max_concurrency: ctx.maxConcurrency,
           },
         }),
     },
