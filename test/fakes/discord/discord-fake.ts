@@ -25,8 +25,8 @@ import { DiscordCdn } from './discord-cdn';
 import { CommandRegistry } from './discord-commands';
 import { DiscordGateway, shardFor } from './discord-gateway';
 import { InteractionStore } from './discord-interactions';
-import { guildCreateObject, userObject } from './discord-objects';
-import type { PermissionName } from './discord-protocol';
+import { channelObject, guildCreateObject, roleObject, userObject } from './discord-objects';
+import { Intent, type PermissionName } from './discord-protocol';
 import { DiscordRest, type RateLimitRule } from './discord-rest';
 import { discordRoutes } from './discord-routes';
 import { type TranscriptEntry, transcript } from './discord-transcript';
@@ -176,10 +176,16 @@ export class FakeDiscord {
     return this.world.createUser(init);
   }
 
-  /** A guild owned by `owner`; the bot is invited unless `withBot: false`. */
+  /**
+   * A guild owned by `owner`; the bot is invited unless `withBot: false` (a connected bot then gets
+   * its GUILD_CREATE, as when it joins a server).
+   */
   createGuild(init: { name: string; owner: FakeUser; premiumTier?: number; withBot?: boolean }): FakeGuild {
     const guild = this.world.createGuild(init);
-    if (init.withBot !== false) this.world.addMember(guild, this.bot);
+    if (init.withBot !== false) {
+      this.world.addMember(guild, this.bot);
+      this.dispatchToGuild(guild, 'GUILD_CREATE', guildCreateObject(this.world, guild, this.bot.id));
+    }
     return guild;
   }
 
@@ -188,14 +194,20 @@ export class FakeDiscord {
     const roles = permissions.length
       ? [this.world.createRole(guild, `${user.username}'s role`, permissions)]
       : [];
+    for (const role of roles)
+      this.dispatchToGuild(guild, 'GUILD_ROLE_CREATE', { guild_id: guild.id, role: roleObject(role) });
     this.world.addMember(guild, user, roles);
   }
 
+  /** A text channel; a bot in the guild that can see it gets its CHANNEL_CREATE. */
   createTextChannel(
     guild: FakeGuild,
     init: { name: string; nsfw?: boolean; botAccess?: BotAccess },
   ): FakeChannel {
-    return this.world.createTextChannel(guild, init);
+    const channel = this.world.createTextChannel(guild, init);
+    if (channel.botAccess !== 'none')
+      this.dispatchToGuild(guild, 'CHANNEL_CREATE', channelObject(this.world, channel));
+    return channel;
   }
 
   /** The DM channel between `user` and the bot. */
@@ -248,6 +260,12 @@ export class FakeDiscord {
       };
       this.world.on('change', check);
     });
+  }
+
+  /** Guild events reach a connected bot only if it is in the guild and asked for the Guilds intent. */
+  private dispatchToGuild(guild: FakeGuild, event: string, data: unknown): void {
+    if (guild.members.has(this.bot.id))
+      this.gateway.dispatch(event, data, { guildId: guild.id, intent: Intent.Guilds });
   }
 
   private botGuilds(): FakeGuild[] {

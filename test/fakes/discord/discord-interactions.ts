@@ -238,6 +238,7 @@ export class InteractionStore {
     const content = parseNewMessage(body, files, this.payloadContext(channel, true));
     const message = this.post(interaction, content);
     interaction.followUps.push(message);
+    this.world.changed();
     return message;
   }
 

@@ -4,6 +4,7 @@ import type {
   DiscordWorld,
   FakeChannel,
   FakeGuild,
+  FakeRole,
   FakeUser,
   StoredAttachment,
   StoredMessage,
@@ -20,6 +21,20 @@ export function userObject(user: FakeUser): Json {
     avatar: null,
     bot: user.bot || undefined,
     public_flags: 0,
+  };
+}
+
+export function roleObject(role: FakeRole, position = 1): Json {
+  return {
+    id: role.id,
+    name: role.name,
+    color: 0,
+    hoist: false,
+    position,
+    permissions: role.permissions.toString(),
+    managed: false,
+    mentionable: false,
+    flags: 0,
   };
 }
 
@@ -80,17 +95,7 @@ export function guildCreateObject(world: DiscordWorld, guild: FakeGuild, botUser
     verification_level: 0,
     default_message_notifications: 0,
     explicit_content_filter: 0,
-    roles: [...guild.roles.values()].map((role, position) => ({
-      id: role.id,
-      name: role.name,
-      color: 0,
-      hoist: false,
-      position,
-      permissions: role.permissions.toString(),
-      managed: false,
-      mentionable: false,
-      flags: 0,
-    })),
+    roles: [...guild.roles.values()].map((role, position) => roleObject(role, position)),
     emojis: [],
     stickers: [],
     features: [],
