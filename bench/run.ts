@@ -2,12 +2,13 @@ import { benchCredits } from './credits.bench';
 import { benchDiscord } from './discord.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
+import { benchKit } from './kit.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, kit, telegram, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
@@ -15,6 +16,7 @@ const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => 
   discord: benchDiscord,
   generation: benchGeneration,
   history: benchHistory,
+  kit: benchKit,
   telegram: benchTelegram,
   trpc: benchTrpc,
 };

@@ -1,6 +1,5 @@
 import { commandHandler, textValue } from './command-handler';
 import { wordFor } from './command-menus';
-import type { KitRuntime } from './kit-runtime';
 import { bold, code, credits, type Inline, link, say } from './reply';
 import { replySecret } from './secret-reply';
 
@@ -8,8 +7,8 @@ const minutesUntil = (date: Date) => Math.max(1, Math.round((date.getTime() - Da
 
 export const creditsCommand = commandHandler({
   parse: () => ({}),
-  async run(rt, ctx) {
-    const balance = await rt.core.as(ctx.actor).credits.balance.query();
+  async run(runtime, ctx) {
+    const balance = await runtime.core.as(ctx.actor).credits.balance.query();
     const noun = ctx.traits.spaceNoun;
     const text: Inline[] = ['Your balance: ', bold(credits(balance.personal.available))];
     if (balance.personal.held > 0) text.push(` (${credits(balance.personal.held)} held for running jobs)`);
@@ -34,8 +33,8 @@ export const creditsCommand = commandHandler({
 
 export const buyCommand = commandHandler({
   parse: () => ({}),
-  async run(rt, ctx) {
-    const { url, expiresAt } = await rt.core.as(ctx.actor).billing.link.mutate();
+  async run(runtime, ctx) {
+    const { url, expiresAt } = await runtime.core.as(ctx.actor).billing.link.mutate();
     await replySecret(
       ctx,
       say(
@@ -51,8 +50,8 @@ export const buyCommand = commandHandler({
 /** /link: a code for the other account, or redeeming one (which merges this account into that one). */
 export const linkCommand = commandHandler({
   parse: (parsed) => ({ code: textValue(parsed, 'code') }),
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     if (args.code) {
       const user = await client.me.redeemLinkCode.mutate({ code: args.code });
       await ctx.reply(
@@ -81,10 +80,6 @@ interface SettingsPatch {
   deliverPrivately?: boolean;
 }
 
-async function modelName(rt: KitRuntime, ref: string | null | undefined): Promise<string> {
-  return ref ? ((await rt.catalog.find(ref))?.name ?? ref) : 'the standard one';
-}
-
 /** /settings [model <name>] [private on|off] */
 export const settingsCommand = commandHandler({
   parse(parsed): SettingsPatch {
@@ -93,20 +88,21 @@ export const settingsCommand = commandHandler({
     if (typeof parsed.values.private === 'boolean') patch.deliverPrivately = parsed.values.private;
     return patch;
   },
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     const changed = Object.keys(args).length > 0;
-    const user = changed
-      ? await client.me.updateSettings.mutate({
-          ...(args.model ? { defaultModel: (await client.catalog.get.query({ model: args.model })).id } : {}),
-          ...(args.deliverPrivately !== undefined ? { deliverPrivately: args.deliverPrivately } : {}),
-        })
-      : (await client.me.get.query()).user;
-    const on = user.settings.deliverPrivately === true;
+    if (changed) {
+      await client.me.updateSettings.mutate({
+        ...(args.model ? { defaultModel: (await client.catalog.get.query({ model: args.model })).id } : {}),
+        ...(args.deliverPrivately !== undefined ? { deliverPrivately: args.deliverPrivately } : {}),
+      });
+    }
+    const me = await client.me.get.query();
+    const on = me.user.settings.deliverPrivately === true;
     await ctx.reply(
       say(
         `${changed ? 'Saved. ' : ''}Default model: `,
-        bold(await modelName(rt, user.settings.defaultModel)),
+        bold(me.defaultModel.name),
         ' (change: /settings model <name>)\nPrivate delivery: ',
         bold(on ? 'on' : 'off'),
         wordFor(
@@ -120,9 +116,9 @@ export const settingsCommand = commandHandler({
 
 export const favoriteCommand = commandHandler({
   parse: (parsed) => ({ model: textValue(parsed, 'model') }),
-  async run(rt, ctx, args) {
-    const model = await rt.core.as(ctx.actor).favorites.toggle.mutate({ model: args.model });
-    rt.completions.invalidate(ctx.actor);
+  async run(runtime, ctx, args) {
+    const model = await runtime.core.as(ctx.actor).favorites.toggle.mutate({ model: args.model });
+    runtime.completions.invalidate(ctx.actor);
     await ctx.reply(
       say(
         model.favorite

@@ -1,7 +1,7 @@
 import { commandHandler, textValue } from './command-handler';
 import type { ParsedCommand } from './command-spec';
 import type { CoreClient, LoraView } from './core-client';
-import { finishOrPost, watchProgress } from './generation-runner';
+import { finishOrPost, watchProgress } from './generation-start';
 import type { Attachment, CommandContext } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
 import { UsageError } from './parse-args';
@@ -36,9 +36,9 @@ interface TrainArgs {
 }
 
 /** /lora train <name> [--trigger word] [--steps n], with 4-40 photos (checked by the command's spec). */
-async function train(rt: KitRuntime, ctx: CommandContext, args: TrainArgs) {
+async function train(runtime: KitRuntime, ctx: CommandContext, args: TrainArgs) {
   const { name, photos, triggerWord, steps } = args;
-  const client = rt.core.as(ctx.actor);
+  const client = runtime.core.as(ctx.actor);
   const ref = await ctx.reply(say(`Preparing ${photos.length} photos to train “${name}”…`));
   try {
     const uploadIds = await ingestAll(client, photos);
@@ -49,7 +49,7 @@ async function train(rt: KitRuntime, ctx: CommandContext, args: TrainArgs) {
       ...(steps ? { steps } : {}),
       ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
     });
-    rt.completions.invalidate(ctx.actor);
+    runtime.completions.invalidate(ctx.actor);
     // Core delivers training results to no chat yet (loras.train takes no origin): the watcher ends it.
     const meta = {
       modelName: `LoRA training “${result.lora.name}”`,
@@ -62,9 +62,9 @@ async function train(rt: KitRuntime, ctx: CommandContext, args: TrainArgs) {
         `Training “${result.lora.name}” for ${credits(result.price)} (trigger word: ${result.lora.triggerWord})…`,
       ),
     );
-    watchProgress(rt, ctx, result.generation.id, ref, meta);
+    watchProgress(runtime, ctx, result.generation.id, ref, meta);
   } catch (error) {
-    await finishOrPost(rt, ctx, ref, await errorReply(rt, ctx, error, 'lora'));
+    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'lora'));
   }
 }
 
@@ -74,9 +74,9 @@ function statusOf(lora: LoraView): string {
   return `failed${lora.failureReason ? `: ${lora.failureReason}` : ''}`;
 }
 
-async function list(rt: KitRuntime, ctx: CommandContext) {
+async function list(runtime: KitRuntime, ctx: CommandContext) {
   const noun = ctx.traits.spaceNoun;
-  const loras = await rt.core.as(ctx.actor).loras.list.query();
+  const loras = await runtime.core.as(ctx.actor).loras.list.query();
   if (loras.length === 0) {
     await ctx.reply(say('No LoRAs yet. Send 4-40 photos together with the command /lora train <name>.'));
     return;
@@ -91,12 +91,10 @@ async function list(rt: KitRuntime, ctx: CommandContext) {
   await ctx.reply({ text });
 }
 
+/** One of the user's own LoRAs by name (core finds it; one merely shared here cannot be changed). */
 async function findOwn(client: CoreClient, name: string): Promise<LoraView> {
-  if (!name) throw new UsageError('Which LoRA? Give its name');
-  const lora = (await client.loras.list.query()).find(
-    (l) => l.owned && l.name.toLowerCase() === name.toLowerCase(),
-  );
-  if (!lora) throw new UsageError(`You have no LoRA called "${name}"; see /lora list`);
+  const lora = await client.loras.find.query({ name });
+  if (!lora.owned) throw new UsageError(`“${lora.name}” is shared with you, not yours to change`);
   return lora;
 }
 
@@ -132,17 +130,17 @@ function loraArgs(parsed: ParsedCommand): LoraArgs {
 /** /lora train|list|delete|share */
 export const loraCommand = commandHandler({
   parse: loraArgs,
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     switch (args.sub) {
       case 'train':
-        return train(rt, ctx, args);
+        return train(runtime, ctx, args);
       case 'list':
-        return list(rt, ctx);
+        return list(runtime, ctx);
       case 'delete': {
         const lora = await findOwn(client, args.name);
         await client.loras.delete.mutate({ id: lora.id });
-        rt.completions.invalidate(ctx.actor);
+        runtime.completions.invalidate(ctx.actor);
         await ctx.reply(say(`Deleted the LoRA “${lora.name}”.`));
         return;
       }
