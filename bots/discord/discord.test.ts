@@ -279,6 +279,33 @@ describe('refusals and failures', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('429s on edits and posts are waited out: the progress still ends and the result arrives once', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    await startBot();
+    const { owner, member, channel } = server('Busy');
+    const from = discord.rest.calls.length;
+    discord.rest.rateLimitNext(
+      { method: 'PATCH', path: '/webhooks/:applicationId/:token/messages/:messageId' },
+      { times: 2, retryAfterMs: 200 },
+    );
+    discord.rest.rateLimitNext(
+      { method: 'POST', path: '/webhooks/:applicationId/:token' },
+      { times: 1, retryAfterMs: 200 },
+    );
+    const run = discord.as(owner).slash(channel, 'imagine', { prompt: 'a queue of foxes' });
+    await run.responseWhere((m) => m.content.startsWith('Done'));
+    const [generation] = await generationsOf(owner);
+    await deliveredOnce(generation!.id);
+    expect(discord.transcript(channel, member).filter((e) => e.files.length > 0)).toHaveLength(1);
+    const statuses = discord.rest.calls
+      .slice(from)
+      .filter((c) => c.path.startsWith('/webhooks/'))
+      .map((c) => c.status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+  });
+});
+
 describe('after the 15-minute token', () => {
   it('a result that finishes later is posted to the channel with a mention; the progress message still ends', async () => {
     fal.setBehavior(SCHNELL, { manual: true, output: imageOutput(RED), webhook: false });
@@ -350,6 +377,27 @@ describe('servers and DMs', () => {
     expect(capped.content).toMatch(/used 1 of your 1 credit this month/);
     expect(requestFor('one too many')).toBeUndefined();
     expect((await generationsOf(member)).map((g) => g.status)).toEqual(['succeeded']);
+  });
+});
+
+describe('media', () => {
+  it('several images arrive in one message; NSFW ones are spoilered except in an age-restricted channel', async () => {
+    const flagged = imageOutput(RED, { count: 2 });
+    fal.setBehavior(SCHNELL, {
+      immediate: true,
+      webhook: false,
+      output: (input, ctx) => ({ ...(flagged(input, ctx) as object), has_nsfw_concepts: [true, true] }),
+    });
+    await startBot();
+    const { owner, member, guild, channel } = server('Spicy');
+    const adults = discord.createTextChannel(guild, { name: 'after-dark', nsfw: true });
+    discord.as(owner).slash(channel, 'imagine', { prompt: 'two foxes', count: 2 });
+    discord.as(owner).slash(adults, 'imagine', { prompt: 'two more foxes', count: 2 });
+    const hidden = await waitForMessage(channel, member, (m) => m.attachments.length > 0);
+    const open = await waitForMessage(adults, member, (m) => m.attachments.length > 0);
+    expect(hidden.attachments.map((a) => a.filename.startsWith('SPOILER_'))).toEqual([true, true]);
+    expect(open.attachments.map((a) => a.filename.startsWith('SPOILER_'))).toEqual([false, false]);
+    expect(open.attachments.every((a) => a.bytes.equals(RED))).toBe(true);
   });
 });
 
