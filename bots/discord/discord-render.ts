@@ -9,7 +9,7 @@ import {
 import { layoutActions } from '../kit/action-layout';
 import { loadMediaBytes, MediaTooLargeError } from '../kit/media-bytes';
 import { DISCORD_TRAITS } from '../kit/platform-traits';
-import { type Action, clip, type Inline, type MediaItem, type Reply, spanText } from '../kit/reply';
+import { type Action, clip, type Inline, type MediaItem, type Reply } from '../kit/reply';
 
 const CONTENT_LIMIT = 2000;
 const EMBED_TITLE_LIMIT = 256;
@@ -185,5 +185,3 @@ export async function renderReply(reply: Reply, opts: RenderOptions): Promise<Di
 export function noticeText(text: string): string {
   return clip(escapeMarkdown(text), CONTENT_LIMIT);
 }
-
-export const plain = (parts: readonly Inline[]): string => parts.map(spanText).join('');

@@ -202,6 +202,24 @@ describe('generating from Discord', () => {
   });
 });
 
+describe('autocomplete', () => {
+  it('the model option autocompletes from the catalog, at most 25 choices, answered without deferring', async () => {
+    await startBot();
+    const { owner, channel } = server('Typing');
+    // The kit answers from its cache; the first keystrokes may come before it has loaded.
+    const choices = await waitUntil(async () => {
+      const offered = await discord
+        .as(owner)
+        .autocomplete(channel, 'imagine', 'model', 'sd', { prompt: 'x' });
+      return offered.length > 0 ? offered : null;
+    });
+    expect(choices.length).toBeLessThanOrEqual(25);
+    expect(choices.map((c) => c.name).join(' ')).toMatch(/Stable Diffusion XL/);
+    const last = discord.interactions.all.at(-1)!;
+    expect(last.callback?.type).toBe(CallbackType.AutocompleteResult);
+  });
+});
+
 describe('buttons', () => {
   it('result buttons work after a bot restart; another member is refused privately and nothing is made', async () => {
     fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
