@@ -1,4 +1,5 @@
 import { benchCredits } from './credits.bench';
+import { benchDiscord } from './discord.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
 import { benchKit } from './kit.bench';
@@ -8,11 +9,12 @@ import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, kit, login, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, kit, login, telegram, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
   credits: benchCredits,
+  discord: benchDiscord,
   generation: benchGeneration,
   history: benchHistory,
   kit: benchKit,

@@ -1,8 +1,10 @@
+import { startDiscordBot } from '../bots/discord/discord.adapter';
 import { startTelegramBot, WEBHOOK_PATH } from '../bots/telegram/telegram.adapter';
 import type { CoreApp } from '../core/src/app';
 import type { Config } from '../core/src/config';
 import { createServiceToken, revokeServiceTokens } from '../core/src/domain/auth/auth.service';
 import type { Logger } from '../core/src/logger';
+import { discordBotOptions } from './discord-options';
 
 export interface RunningBots {
   stop(): Promise<void>;
@@ -57,10 +59,23 @@ export async function startEnabledBots(opts: {
     logger.info('Telegram bot disabled: set TELEGRAM_BOT_TOKEN to enable it');
   }
 
-  for (const [variable, platform] of [
-    ['DISCORD_TOKEN', 'Discord'],
-    ['SLACK_BOT_TOKEN', 'Slack'],
-  ] as const) {
+  const discordToken = 'npm-start:discord';
+  const discord = discordBotOptions(
+    config.env,
+    { coreUrl: core.url, serviceToken: '' },
+    logger.child({ bot: 'discord' }),
+  );
+  if (discord) {
+    await revokeServiceTokens(db, discordToken);
+    const serviceToken = await createServiceToken(db, { name: discordToken, platform: 'discord' });
+    const bot = await startDiscordBot({ ...discord, serviceToken });
+    logger.info('Discord bot started', { username: bot.username, commands: bot.registration });
+    stops.push(() => bot.stop());
+  } else {
+    logger.info('Discord bot disabled: set DISCORD_TOKEN and DISCORD_APPLICATION_ID to enable it');
+  }
+
+  for (const [variable, platform] of [['SLACK_BOT_TOKEN', 'Slack']] as const) {
     if (config.env[variable])
       logger.warn(`${platform} bot is not part of this build yet; ${variable} is ignored`);
   }

@@ -105,6 +105,7 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: optional,
   DISCORD_API_URL: url,
   DISCORD_CDN_URL: url,
+  DISCORD_GUILD_ID: optional,
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_API_ROOT: url,
   TELEGRAM_WEBHOOK_SECRET: optional,
