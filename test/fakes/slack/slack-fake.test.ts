@@ -1,10 +1,10 @@
-import { App, LogLevel } from '@slack/bolt';
-import { MemoryInstallationStore } from '@slack/oauth';
-import { ErrorCode, WebClient } from '@slack/web-api';
+import { App, LogLevel, MemoryInstallationStore, webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/ports';
 import { waitUntil } from '../../support/wait';
 import { type Channel, FakeSlack, type Installation, type Member, type Workspace } from './slack-fake';
+
+const { ErrorCode, WebClient } = webApi;
 
 let slack: FakeSlack;
 let acme: Workspace;
@@ -29,7 +29,7 @@ afterEach(async () => {
   await slack.close();
 });
 
-const client = (token = install.botToken, options: ConstructorParameters<typeof WebClient>[1] = {}) =>
+const client = (token = install.botToken, options: ConstructorParameters<typeof webApi.WebClient>[1] = {}) =>
   new WebClient(token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, ...options });
 
 async function slackError(promise: Promise<unknown>): Promise<{ code: string; error: string }> {
