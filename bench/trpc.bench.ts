@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { encodeActor } from '../core/src/client';
 import { createServiceToken } from '../core/src/domain/auth/auth.service';
-import { encodeActor } from '../core/src/trpc/context';
 import { type BenchDatabase, fmt, percentile, runLoad } from './support';
 
 const CONNECTIONS = 16;

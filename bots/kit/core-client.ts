@@ -1,4 +1,12 @@
 import {
+  ACTOR_HEADER,
+  type AppErrorCode,
+  type AppRouter,
+  encodeActor,
+  type RouterOutputs,
+  transformer,
+} from '@atelier/core/client';
+import {
   createTRPCClient,
   httpBatchLink,
   httpSubscriptionLink,
@@ -6,28 +14,20 @@ import {
   type TRPCClient,
   TRPCClientError,
 } from '@trpc/client';
-import type { inferRouterOutputs } from '@trpc/server';
 import { EventSource } from 'eventsource';
-import type { AppRouter } from '../../core/src/trpc/app.router';
 import type { Actor } from './kit.types';
 
 export type CoreClient = TRPCClient<AppRouter>;
 
-// Types only (bots deploy without core's code), as they arrive over the wire: dates are ISO strings.
-type Outputs = inferRouterOutputs<AppRouter>;
+// Dates arrive as Date: core and its clients share one transformer (superjson).
+type Outputs = RouterOutputs;
 export type GenerationView = Outputs['generations']['get'];
 export type ModelView = Outputs['catalog']['get'];
 export type LoraView = Outputs['loras']['list'][number];
 export type DeliveryView =
   Outputs['deliveries']['stream'] extends AsyncIterable<{ data: infer D }> ? D : never;
 
-const ACTOR_HEADER = 'x-atelier-actor';
 const MAX_CACHED_ACTORS = 500;
-
-/** core's `x-atelier-actor` header: base64url(JSON) of who acts and where (the platform comes from the token). */
-export function encodeActor(actor: Actor): string {
-  return Buffer.from(JSON.stringify(actor)).toString('base64url');
-}
 
 /** Core's limits on names (1..200 characters); platforms allow empty or longer ones. */
 export function sanitizeActor(actor: Actor): Actor {
@@ -58,12 +58,13 @@ function clientWith(trpcUrl: string, headers: Record<string, string>): CoreClien
         condition: (op) => op.type === 'subscription',
         true: httpSubscriptionLink({
           url: trpcUrl,
+          transformer,
           EventSource,
           eventSourceOptions: () => ({
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers } }),
           }),
         }),
-        false: httpBatchLink({ url: trpcUrl, headers: () => headers, maxItems: 10 }),
+        false: httpBatchLink({ url: trpcUrl, transformer, headers: () => headers, maxItems: 10 }),
       }),
     ],
   });
@@ -91,7 +92,7 @@ export function connectCore(opts: CoreConnectionOptions): CoreConnection {
 
 /** What core says about a failed call: our app code, field messages and facts for wording. */
 export interface CoreFailure {
-  appCode: string | null;
+  appCode: AppErrorCode | null;
   message: string;
   fieldErrors: Record<string, string[]>;
   details: Record<string, unknown>;
@@ -103,7 +104,7 @@ export interface CoreFailure {
 export function coreFailure(error: unknown): CoreFailure {
   if (error instanceof TRPCClientError) {
     const data = (error.data ?? {}) as {
-      appCode?: string | null;
+      appCode?: AppErrorCode | null;
       fieldErrors?: Record<string, string[]> | null;
       details?: Record<string, unknown> | null;
       code?: string;

@@ -3,7 +3,7 @@ import type { CoreFailure } from './core-client';
 import { type AppCode, errorSentence, failureSentence } from './error-text';
 import { progressText } from './progress';
 
-const failure = (appCode: string | null, more: Partial<CoreFailure> = {}): CoreFailure => ({
+const failure = (appCode: AppCode | null, more: Partial<CoreFailure> = {}): CoreFailure => ({
   appCode,
   message: '',
   fieldErrors: {},

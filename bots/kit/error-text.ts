@@ -1,20 +1,9 @@
+import type { AppErrorCode } from '@atelier/core/client';
 import type { CoreFailure } from './core-client';
 import { credits } from './reply';
 
-/** core's AppError codes (core/src/errors.ts); one sentence each, written for the person in the chat. */
-export type AppCode =
-  | 'INVALID_INPUT'
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'UNAUTHORIZED'
-  | 'INSUFFICIENT_CREDITS'
-  | 'CAP_EXCEEDED'
-  | 'RATE_LIMITED'
-  | 'CONFLICT'
-  | 'MODEL_DISABLED'
-  | 'PROMPT_BLOCKED'
-  | 'PROVIDER_FAILED'
-  | 'UNAVAILABLE';
+/** core's AppError codes; one sentence each, written for the person in the chat. */
+export type AppCode = AppErrorCode;
 
 export interface ErrorWording {
   /** The signed billing link for "insufficient credits" (omitted where it must not be shown, e.g. groups). */

@@ -1,4 +1,4 @@
-import type { ModelField } from '../../core/src/domain/catalog/catalog.types';
+import type { ModelField } from '@atelier/core/client';
 import { type GenerateArgs, type OptionArg, UsageError } from './parse-args';
 
 /** The part of a catalog model that decides how typed options become its input. */

@@ -1,39 +1,24 @@
-import { startEnabledBots } from '../../bots/launcher';
 import { startCore } from './app';
 import { ConfigError, loadConfig } from './config';
 import { connectDatabase } from './db/connect';
 import { createLogger } from './logger';
 
 /**
- * `npm start`: everything on one machine. Embedded PostgreSQL when DATABASE_URL is unset, core's HTTP
- * API and job worker, and every bot whose token is set. Ctrl-C (SIGINT) or SIGTERM shuts down in
- * order: bots, HTTP and worker, database.
+ * `npm run core`: core's HTTP API and job worker without any bot (docker-compose's `core` service,
+ * where each bot runs as its own service). `npm start` (launcher/main.ts) adds the bots.
+ * SIGINT or SIGTERM shuts down in order: HTTP and worker, then the database.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const started = Date.now();
   const conn = await connectDatabase(config, logger, { max: 20 });
   const core = await startCore({ config, db: conn.db, dbUrl: conn.url, logger, worker: true });
-  const bots = await startEnabledBots({ config, core, logger });
-  logger.info('Atelier core is ready', {
-    url: core.url,
-    trpc: `${core.url}/trpc`,
-    database: config.databaseUrl ? 'DATABASE_URL' : 'embedded',
-    provider: core.deps.provider.name,
-    storage: core.deps.storage.kind,
-    startupMs: Date.now() - started,
-  });
-  console.log(
-    `\n  Atelier is listening on ${core.url}  (API: ${core.url}/trpc, health: ${core.url}/healthz)\n`,
-  );
-
+  logger.info('Atelier core is ready', { url: core.url, provider: core.deps.provider.name });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    await bots.stop();
     await core.stop();
     await conn.close();
     process.exit(0);
@@ -44,6 +29,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(error.message);
-  else console.error('Atelier failed to start:', error);
+  else console.error('Atelier core failed to start:', error);
   process.exit(1);
 });

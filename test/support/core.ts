@@ -11,12 +11,12 @@ import {
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll } from 'vitest';
 import { type CoreApp, type CoreOptions, startCore } from '../../core/src/app';
+import { type AppRouter, encodeActor, transformer } from '../../core/src/client';
 import { loadConfig } from '../../core/src/config';
 import type { Platform } from '../../core/src/db/types';
 import { createServiceToken, createWebLogin, login } from '../../core/src/domain/auth/auth.service';
 import { createLogger, type LogLevel, silentLogger } from '../../core/src/logger';
-import type { AppRouter } from '../../core/src/trpc/app.router';
-import { type ActorClaim, encodeActor } from '../../core/src/trpc/context';
+import type { ActorClaim } from '../../core/src/trpc/context';
 import type { TestDatabase } from './db';
 
 export type CoreClient = ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -66,12 +66,13 @@ export function useTestCore(
           condition: (op) => op.type === 'subscription',
           true: httpSubscriptionLink({
             url: `${app!.url}/trpc`,
+            transformer,
             EventSource,
             eventSourceOptions: () => ({
               fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers() } }),
             }),
           }),
-          false: httpBatchLink({ url: `${app!.url}/trpc`, headers }),
+          false: httpBatchLink({ url: `${app!.url}/trpc`, transformer, headers }),
         }),
       ],
     });

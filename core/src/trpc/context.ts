@@ -16,6 +16,7 @@ import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
+import { ACTOR_HEADER } from '../wire/actor-header';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -49,13 +50,9 @@ export interface ResponseHeaders {
   append(name: string, value: string): void;
 }
 
-export const ACTOR_HEADER = 'x-atelier-actor';
 export const SESSION_COOKIE = 'atelier_session';
 
-/**
- * What a bot states about who is acting and where, sent base64url(JSON) in `x-atelier-actor`.
- * The platform is not part of it: it comes from the service token, so a bot can only act for its own platform.
- */
+/** The `x-atelier-actor` header as core validates it (see wire/actor-header.ts). */
 export const actorSchema = z.object({
   userId: z.string().min(1).max(128),
   userName: z.string().min(1).max(200),
@@ -69,10 +66,6 @@ export const actorSchema = z.object({
     .default(null),
 });
 export type ActorClaim = z.infer<typeof actorSchema>;
-
-export function encodeActor(actor: z.input<typeof actorSchema>): string {
-  return Buffer.from(JSON.stringify(actor)).toString('base64url');
-}
 
 /**
  * Turns credentials into users and spaces, with small in-process caches: service tokens for a minute

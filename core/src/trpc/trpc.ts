@@ -3,10 +3,12 @@ import { ZodError } from 'zod';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
+import { transformer } from '../wire/transformer';
 import type { Context } from './context';
 import { TRPC_CODE_FOR } from './error-map';
 
 const t = initTRPC.context<Context>().create({
+  transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     let appCode: AppErrorCode | null = null;

@@ -1,8 +1,8 @@
+import { startTelegramBot, WEBHOOK_PATH } from '../bots/telegram/telegram.adapter';
 import type { CoreApp } from '../core/src/app';
 import type { Config } from '../core/src/config';
 import { createServiceToken, revokeServiceTokens } from '../core/src/domain/auth/auth.service';
 import type { Logger } from '../core/src/logger';
-import { startTelegramBot, WEBHOOK_PATH } from './telegram/telegram.adapter';
 
 export interface RunningBots {
   stop(): Promise<void>;
