@@ -1,7 +1,20 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { layoutActions } from '../kit/action-layout';
 import type { ChatSink, ChatTarget, MessageRef } from '../kit/kit.types';
-import { type Button, type MediaItem, plainText, type Reply } from '../kit/reply';
+import { loadMediaBytes, MediaTooLargeError } from '../kit/media-bytes';
+import { CONSOLE_TRAITS } from '../kit/platform-traits';
+import {
+  type ActionRow,
+  type ButtonAction,
+  flattenReply,
+  type MediaItem,
+  plainText,
+  type Reply,
+} from '../kit/reply';
+
+/** Files larger than this are shown as their URL instead of being saved. */
+const MAX_SAVED_BYTES = 200 * 1024 * 1024;
 
 export const CONSOLE_CHAT: ChatTarget = { chatId: 'console', direct: true };
 
@@ -18,7 +31,7 @@ const ICONS: Record<MediaItem['kind'], string> = {
  */
 export class ConsoleSink implements ChatSink {
   private nextId = 1;
-  private choices: Button[] = [];
+  private choices: ButtonAction[] = [];
   private readonly shown = new Map<string, string>();
 
   constructor(
@@ -31,31 +44,34 @@ export class ConsoleSink implements ChatSink {
     return this.choices[n - 1]?.action;
   }
 
-  showButtons(rows: readonly (readonly Button[])[]): void {
-    this.choices = rows.flat();
+  /** Buttons (and select options) become numbered choices; links are printed as they are. */
+  showActions(rows: readonly ActionRow[]): void {
+    const laid = layoutActions(rows, CONSOLE_TRAITS).flat();
+    this.choices = laid.filter((a): a is ButtonAction => a.type === 'button');
+    for (const a of laid) if (a.type === 'link') this.print(`  ${a.label}: ${a.url}`);
     if (this.choices.length === 0) return;
     this.print(`  ${this.choices.map((b, i) => `[${i + 1}] ${b.label}`).join('  ')}`);
   }
 
   async send(_target: ChatTarget, reply: Reply): Promise<MessageRef> {
     const ref = { chatId: CONSOLE_CHAT.chatId, messageId: String(this.nextId++) };
-    const text = plainText(reply.text);
+    const text = plainText(flattenReply(reply));
     this.print(text);
     this.shown.set(ref.messageId, text);
     for (const item of reply.media ?? []) {
       this.print(`  ${ICONS[item.kind]}: ${await this.save(item, reply.generationId ?? 'misc')}`);
     }
-    if (reply.buttons) this.showButtons(reply.buttons);
+    if (reply.actions) this.showActions(reply.actions);
     return ref;
   }
 
   /** A terminal cannot rewrite old lines: a changed message is printed again. */
   async edit(ref: MessageRef, reply: Reply): Promise<void> {
-    const text = plainText(reply.text);
+    const text = plainText(flattenReply(reply));
     if (this.shown.get(ref.messageId) === text) return;
     this.shown.set(ref.messageId, text);
     this.print(text);
-    if (reply.buttons) this.showButtons(reply.buttons);
+    if (reply.actions) this.showActions(reply.actions);
   }
 
   async directChat(): Promise<ChatTarget> {
@@ -65,13 +81,13 @@ export class ConsoleSink implements ChatSink {
   private async save(item: MediaItem, folder: string): Promise<string> {
     const dir = path.join(this.downloadDir, folder.replace(/[^\w.-]/g, '_'));
     const file = path.join(dir, path.basename(item.filename));
-    let bytes = item.bytes;
-    if (!bytes && item.url) {
-      const response = await fetch(item.url, { signal: AbortSignal.timeout(60_000) });
-      if (!response.ok) return `${item.url} (download failed: HTTP ${response.status})`;
-      bytes = new Uint8Array(await response.arrayBuffer());
+    let bytes: Uint8Array;
+    try {
+      ({ bytes } = await loadMediaBytes(item, MAX_SAVED_BYTES));
+    } catch (error) {
+      if (error instanceof MediaTooLargeError && item.url) return `${item.url} (too large to save)`;
+      return `${item.url ?? '(no file)'} (download failed: ${error instanceof Error ? error.message : String(error)})`;
     }
-    if (!bytes) return '(no file)';
     await mkdir(dir, { recursive: true });
     await writeFile(file, bytes);
     return file;

@@ -1,5 +1,7 @@
 import { type ChatKit, createChatKit } from '../kit/chat-kit';
-import type { CommandContext, KitLogger } from '../kit/kit.types';
+import { ChatPlatformError, type CommandContext, type KitLogger } from '../kit/kit.types';
+import { splitCommand } from '../kit/parse-args';
+import { CONSOLE_TRAITS, type PlatformTraits } from '../kit/platform-traits';
 import { say } from '../kit/reply';
 import { CONSOLE_CHAT, ConsoleSink } from './console-sink';
 
@@ -15,6 +17,8 @@ export interface ConsoleChatOptions {
   print(line: string): void;
   logger?: KitLogger;
   progressEditIntervalMs?: number;
+  /** Overrides of the console's traits (tests use a short edit window to see progress stop). */
+  traits?: Partial<PlatformTraits>;
 }
 
 export interface ConsoleChat {
@@ -37,12 +41,27 @@ export function startConsoleChat(opts: ConsoleChatOptions): ConsoleChat {
   });
   const sink = new ConsoleSink(opts.print, opts.downloadDir);
   kit.consumeDeliveries(sink);
+  const traits: PlatformTraits = { ...CONSOLE_TRAITS, ...opts.traits };
+  const window = traits.editWindowMs;
   const ctx: CommandContext = {
     actor: { userId: opts.userName, userName: opts.userName, space: null },
     chat: CONSOLE_CHAT,
-    reply: (reply) => sink.send(CONSOLE_CHAT, reply),
-    edit: (ref, reply) => sink.edit(ref, reply),
+    traits,
+    // With an edit window (tests), an answer stays editable only that long, like a Discord interaction's.
+    reply: async (reply) => {
+      const ref = await sink.send(CONSOLE_CHAT, reply);
+      return window === null ? ref : { ...ref, editableUntil: Date.now() + window };
+    },
+    edit: async (ref, reply) => {
+      if (ref.editableUntil !== undefined && Date.now() >= ref.editableUntil)
+        throw new ChatPlatformError('the edit window of this message has closed', true);
+      await sink.edit(ref, reply);
+    },
+    post: (reply) => sink.send(CONSOLE_CHAT, reply),
+    notify: async (text) => opts.print(text),
+    updateSource: async (actions) => sink.showActions(actions),
     sendPrivate: (reply) => sink.send(CONSOLE_CHAT, reply),
+    isSpaceAdmin: async () => false,
   };
 
   return {
@@ -56,16 +75,16 @@ export function startConsoleChat(opts: ConsoleChatOptions): ConsoleChat {
           opts.print(`There is no choice ${text} right now.`);
           return;
         }
-        const outcome = await kit.handleButton(ctx, action);
-        if (outcome.notice) opts.print(outcome.notice);
-        if (outcome.buttons) sink.showButtons(outcome.buttons);
+        await kit.press(ctx, action).run();
         return;
       }
-      if (!text.startsWith('/')) {
+      const parsed = splitCommand(text);
+      if (!parsed) {
         await ctx.reply(say('Commands start with /: try /generate a lighthouse at dusk, or /help.'));
         return;
       }
-      await kit.handleCommand(ctx, text);
+      const prepared = kit.prepare(ctx, parsed.command, { text: parsed.rest });
+      await (prepared.ok ? prepared.run() : ctx.reply(prepared.reply));
     },
     close: () => kit.close(),
   };

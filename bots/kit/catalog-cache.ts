@@ -1,9 +1,10 @@
 import type { CoreClient, ModelView } from './core-client';
 import type { FollowUps } from './generation-reply';
 
-/** The follow-up models behind the Animate and Make 3D buttons (image in, video / 3D out). */
+/** The follow-up models behind the result buttons (image in: video, 3D, a varied image). */
 export const ANIMATE_MODEL = 'fal-ai/stable-video';
 export const MAKE_3D_MODEL = 'fal-ai/trellis';
+export const VARY_MODEL = 'fal-ai/flux/dev/image-to-image';
 /** Picked automatically for a photo when the chosen image model takes no image. */
 export const PREFERRED_IMAGE_TO_IMAGE = 'fal-ai/flux/dev/image-to-image';
 /** Used when the user has no default model: an alias core resolves to its default (FLUX.1 [schnell]). */
@@ -22,6 +23,15 @@ export class CatalogCache {
     private readonly client: CoreClient,
     private readonly ttlMs = 30_000,
   ) {}
+
+  /**
+   * What is cached right now, without waiting (autocomplete cannot wait for core); starts a refresh
+   * when it is missing or stale.
+   */
+  peek(): ModelView[] | null {
+    if (!this.models || Date.now() - this.loadedAt >= this.ttlMs) void this.all().catch(() => undefined);
+    return this.models;
+  }
 
   async all(): Promise<ModelView[]> {
     if (this.models && Date.now() - this.loadedAt < this.ttlMs) return this.models;
@@ -50,9 +60,8 @@ export class CatalogCache {
 
   async followUps(): Promise<FollowUps> {
     const models = await this.all();
-    return {
-      animate: models.some((m) => m.id === ANIMATE_MODEL),
-      make3d: models.some((m) => m.id === MAKE_3D_MODEL),
-    };
+    const has = (id: string) => (models.some((m) => m.id === id) ? id : undefined);
+    const offered = { animate: has(ANIMATE_MODEL), make3d: has(MAKE_3D_MODEL), vary: has(VARY_MODEL) };
+    return Object.fromEntries(Object.entries(offered).filter(([, id]) => id)) as FollowUps;
   }
 }

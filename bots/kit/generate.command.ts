@@ -1,10 +1,12 @@
 import { FALLBACK_MODEL, PREFERRED_IMAGE_TO_IMAGE } from './catalog-cache';
+import { commandHandler } from './command-handler';
 import type { CoreClient, ModelView } from './core-client';
+import { type GenerateArgs, generateArgsOf } from './generate-args';
 import { startGeneration } from './generation-runner';
-import type { Attachment, CommandContext } from './kit.types';
+import type { Attachment } from './kit.types';
 import type { KitRuntime } from './kit-runtime';
 import { buildModelInput, fileFieldsFor, promptField } from './model-options';
-import { type GenerateArgs, parseGenerateArgs, UsageError } from './parse-args';
+import { UsageError } from './parse-args';
 
 export interface GenerationPlan {
   model: ModelView;
@@ -57,8 +59,7 @@ export async function planGeneration(
   rt: KitRuntime,
   client: CoreClient,
   args: GenerateArgs,
-  attachments: readonly Attachment[],
-  defaultModel: string | undefined,
+  defaultModel: string | null | undefined,
 ): Promise<GenerationPlan> {
   let model = await findModel(rt, client, args.model ?? defaultModel ?? FALLBACK_MODEL);
   const notes: string[] = [];
@@ -71,7 +72,7 @@ export async function planGeneration(
     }
   }
   const files: Record<string, string> = {};
-  const attachment = attachments[0];
+  const attachment = args.file;
   if (attachment) {
     let fields = fileFieldsFor(model, attachment.kind);
     if (fields.length === 0) {
@@ -101,31 +102,28 @@ export async function planGeneration(
 }
 
 /** /generate: plan, quote (the price is stated first), then start and follow it. */
-export async function generateCommand(
-  rt: KitRuntime,
-  ctx: CommandContext,
-  rest: string,
-  attachments: readonly Attachment[],
-): Promise<void> {
-  const args = parseGenerateArgs(rest);
-  if (!args.prompt && attachments.length === 0) throw new UsageError('Say what to make');
-  const client = rt.core.as(ctx.actor);
-  const me = await client.me.get.query();
-  const plan = await planGeneration(rt, client, args, attachments, me.user.settings.defaultModel);
-  const loras = plan.loras.length > 0 ? { loras: plan.loras } : {};
-  const quote = await client.generations.quote.query({ model: plan.model.id, input: plan.input, ...loras });
-  await startGeneration(rt, ctx, {
-    modelName: quote.modelName,
-    price: quote.price,
-    ...(plan.note ? { note: plan.note } : {}),
-    private: !ctx.chat.direct && me.user.settings.deliverPrivately === true,
-    create: (origin) =>
-      client.generations.create.mutate({
-        model: plan.model.id,
-        input: plan.input,
-        ...loras,
-        origin,
-        ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
-      }),
-  });
-}
+export const generateCommand = commandHandler({
+  parse: (parsed) => generateArgsOf(parsed),
+  async run(rt, ctx, args) {
+    const client = rt.core.as(ctx.actor);
+    const me = await client.me.get.query();
+    const plan = await planGeneration(rt, client, args, me.user.settings.defaultModel);
+    const loras = plan.loras.length > 0 ? { loras: plan.loras } : {};
+    const quote = await client.generations.quote.query({ model: plan.model.id, input: plan.input, ...loras });
+    await startGeneration(rt, ctx, {
+      modelName: quote.modelName,
+      price: quote.price,
+      ...(plan.note ? { note: plan.note } : {}),
+      private: !ctx.chat.direct && me.user.settings.deliverPrivately === true,
+      create: (origin) =>
+        client.generations.create.mutate({
+          model: plan.model.id,
+          input: plan.input,
+          ...loras,
+          origin,
+          ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
+        }),
+    });
+    rt.completions.invalidate(ctx.actor);
+  },
+});

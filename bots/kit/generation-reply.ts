@@ -1,16 +1,29 @@
 import { encodeAction } from './button-actions';
 import type { GenerationView } from './core-client';
 import { failureSentence } from './error-text';
-import { type Button, clip, code, credits, type Inline, type MediaItem, type Reply } from './reply';
+import {
+  type ActionRow,
+  button,
+  clip,
+  code,
+  credits,
+  type Inline,
+  type MediaItem,
+  type Reply,
+} from './reply';
 
 /** The id people see and type: the first 8 characters of the UUID. */
 export const shortId = (id: string) => id.slice(0, 8);
 
-/** Which follow-up models the catalog has switched on right now. */
+/** The follow-up models a result offers right now (image in: video, 3D, a larger or a varied image). */
 export interface FollowUps {
-  animate: boolean;
-  make3d: boolean;
+  animate?: string;
+  make3d?: string;
+  upscale?: string;
+  vary?: string;
 }
+
+export type FollowUpVerb = keyof FollowUps;
 
 const EXTENSIONS: Record<string, string> = {
   'image/png': 'png',
@@ -69,28 +82,26 @@ export function captionOf(g: GenerationView): Inline[] {
   return text;
 }
 
-/** The buttons under a finished result, bound to its id. */
-export function resultButtons(g: GenerationView, followUps: FollowUps): Button[][] {
+/** The actions under a finished result, bound to its id. */
+export function resultActions(g: GenerationView, followUps: FollowUps): ActionRow[] {
   if (g.status !== 'succeeded' || g.category === 'lora') return [];
-  const id = g.id;
+  const on = (verb: Parameters<typeof encodeAction>[0]['verb']) =>
+    encodeAction({ verb, generationId: g.id } as Parameters<typeof encodeAction>[0]);
   const published = g.gallery !== null && g.gallery.state !== 'removed';
-  const first: Button[] = [
-    { label: 'Reroll', action: encodeAction({ verb: 'reroll', generationId: id }) },
-    published
-      ? { label: 'Unpublish', action: encodeAction({ verb: 'unpublish', generationId: id }) }
-      : { label: 'Publish', action: encodeAction({ verb: 'publish', generationId: id }) },
-    { label: 'Favorite model', action: encodeAction({ verb: 'favorite', generationId: id }) },
+  const first: ActionRow = [
+    button('Reroll', on('reroll')),
+    published ? button('Unpublish', on('unpublish')) : button('Publish', on('publish')),
+    button('Favorite model', on('favorite')),
   ];
-  const second: Button[] = [];
   const hasImage = g.outputs.some((o) => o.kind === 'image');
-  if (hasImage && followUps.animate) {
-    second.push({ label: 'Animate', action: encodeAction({ verb: 'animate', generationId: id }) });
-  }
-  if (hasImage && followUps.make3d) {
-    second.push({ label: 'Make 3D', action: encodeAction({ verb: 'make3d', generationId: id }) });
-  }
-  second.push({ label: 'Delete', action: encodeAction({ verb: 'delete', generationId: id }) });
-  return [first, second];
+  const image: ActionRow = [];
+  if (hasImage && followUps.upscale) image.push(button('Upscale', on('upscale')));
+  if (hasImage && followUps.vary) image.push(button('Vary', on('vary')));
+  const last: ActionRow = [];
+  if (hasImage && followUps.animate) last.push(button('Animate', on('animate')));
+  if (hasImage && followUps.make3d) last.push(button('Make 3D', on('make3d')));
+  last.push(button('Delete', on('delete'), 'danger'));
+  return image.length > 0 ? [first, image, last] : [first, last];
 }
 
 /** A generation as a chat message: its media, caption and buttons, or why it has none. */
@@ -115,7 +126,7 @@ export function generationReply(g: GenerationView, followUps: FollowUps): Reply 
       generationId: g.id,
     };
   }
-  return { text: captionOf(g), media: mediaOf(g), buttons: resultButtons(g, followUps), generationId: g.id };
+  return { text: captionOf(g), media: mediaOf(g), actions: resultActions(g, followUps), generationId: g.id };
 }
 
 const STATUS_MARK: Record<string, string> = {

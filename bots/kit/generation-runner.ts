@@ -2,6 +2,7 @@ import type { GenerationView } from './core-client';
 import type { CommandContext, MessageRef } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
 import { isFinal, type ProgressState, progressReply } from './progress';
+import type { Reply } from './reply';
 
 /** Where core writes the delivery: the chat and the progress message, which the result replies to. */
 export interface Origin {
@@ -51,11 +52,22 @@ export async function startGeneration(
       ...(start.private ? { private: true } : {}),
     });
   } catch (error) {
-    await rt.progress.finish(ref, await errorReply(rt, ctx, error, 'generate'), ctx.edit);
+    await finishOrPost(rt, ctx, ref, await errorReply(rt, ctx, error, 'generate'));
     return null;
   }
   watchProgress(rt, ctx, created.generation.id, ref, { ...start, price: created.price });
   return created.generation.id;
+}
+
+/** Ends the progress message, or posts the outcome anew when it can no longer be edited. */
+export async function finishOrPost(
+  rt: KitRuntime,
+  ctx: CommandContext,
+  ref: MessageRef,
+  reply: Reply,
+): Promise<void> {
+  if (await rt.progress.finish(ref, reply, ctx.edit)) return;
+  await ctx.post(reply);
 }
 
 /**
@@ -93,6 +105,7 @@ export function watchProgress(
     queuePosition: view.queuePosition,
     progress: view.progress,
     failureReason: view.failureReason,
+    generationId,
     ...(meta.private ? { sentPrivately: true } : {}),
   });
   const subscription = client.generations.progress.subscribe(
@@ -106,7 +119,11 @@ export function watchProgress(
           return;
         }
         stop();
-        if (view.status !== 'succeeded' || meta.deliveredHere === false) {
+        if (view.status !== 'succeeded') {
+          rt.background(finishOrPost(rt, ctx, ref, progressReply(state)));
+          return;
+        }
+        if (meta.deliveredHere === false) {
           void rt.progress.finish(ref, progressReply(state), ctx.edit);
           return;
         }

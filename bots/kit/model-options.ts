@@ -1,5 +1,7 @@
 import type { ModelField } from '@atelier/core/client';
-import { type GenerateArgs, type OptionArg, UsageError } from './parse-args';
+import type { OptionArg } from './command-spec';
+import type { GenerateArgs } from './generate-args';
+import { UsageError } from './parse-args';
 
 /** The part of a catalog model that decides how typed options become its input. */
 export interface ModelSchema {

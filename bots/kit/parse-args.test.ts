@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ModelField } from '../../core/src/domain/catalog/catalog.types';
 import { decodeAction, encodeAction, fits } from './button-actions';
 import { findCommand } from './commands';
+import { parseGenerateArgs, parseLora } from './generate-args';
 import { buildModelInput, type ModelSchema, pickSize } from './model-options';
-import { parseGenerateArgs, parseIdRef, parseLora, splitCommand, tokenize, UsageError } from './parse-args';
+import { parseIdRef, splitCommand, tokenize, UsageError } from './parse-args';
 
 const FLUX: ModelSchema = {
   id: 'fal-ai/flux-1/schnell',

@@ -1,6 +1,7 @@
+import { encodeAction } from './button-actions';
 import { failureSentence } from './error-text';
 import type { KitLogger, MessageRef } from './kit.types';
-import { credits, type Inline, type Reply } from './reply';
+import { button, credits, type Inline, type Reply } from './reply';
 
 export interface ProgressState {
   modelName: string;
@@ -13,6 +14,8 @@ export interface ProgressState {
   failureReason?: string | null;
   /** Delivered to the user's direct chat instead. */
   sentPrivately?: boolean;
+  /** Known once core accepted it: running jobs then carry a Cancel button. */
+  generationId?: string;
 }
 
 export const isFinal = (status: ProgressState['status']) =>
@@ -55,7 +58,17 @@ export function progressText(state: ProgressState): string {
 export function progressReply(state: ProgressState, note?: string): Reply {
   const text: Inline[] = [progressText(state)];
   if (note && !isFinal(state.status)) text.push(`\n${note}`);
-  return { text };
+  if (!state.generationId || isFinal(state.status)) return { text };
+  const cancel = encodeAction({ verb: 'cancel', generationId: state.generationId });
+  return { text, actions: [[button('Cancel', cancel, 'danger')]] };
+}
+
+/** Edits stop this long before a platform's edit window closes, so the last one is not refused. */
+const EDIT_MARGIN_MS = 5_000;
+
+/** Whether the platform still accepts edits of this message. */
+export function isEditable(ref: MessageRef, now = Date.now()): boolean {
+  return ref.editableUntil === undefined || now < ref.editableUntil - EDIT_MARGIN_MS;
 }
 
 type Edit = (ref: MessageRef, reply: Reply) => Promise<void>;
@@ -105,8 +118,9 @@ export class ProgressTracker {
     return this.slots.get(`${ref.chatId}:${ref.messageId}`)?.final ?? false;
   }
 
-  /** Shows an intermediate state (throttled). */
+  /** Shows an intermediate state (throttled); nothing once the message's edit window has closed. */
   update(ref: MessageRef, reply: Reply, edit: Edit): void {
+    if (!isEditable(ref)) return;
     const slot = this.slot(ref);
     if (slot.final) return;
     slot.pending = { reply, edit };
@@ -121,17 +135,18 @@ export class ProgressTracker {
   }
 
   /**
-   * Shows the final state once; later updates and finishes are ignored. Resolves false when the
-   * platform refused the edit (the message was deleted, say), so the caller can post instead.
+   * Shows the final state once; later updates and finishes are ignored. Resolves false only for the
+   * first caller, and only when the message could not show it (its edit window closed, the platform
+   * refused the edit): that caller then posts the outcome anew. Later callers get true.
    */
   finish(ref: MessageRef, reply: Reply, edit: Edit): Promise<boolean> {
     const slot = this.slot(ref);
-    if (slot.final) return slot.chain;
+    if (slot.final) return slot.chain.then(() => true);
     slot.final = true;
     slot.pending = null;
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
-    const done = this.run(ref, slot, reply, edit);
+    const done = isEditable(ref) ? this.run(ref, slot, reply, edit) : Promise.resolve(false);
     // Forget the message a while later; a late duplicate is then at worst one redundant edit.
     setTimeout(() => this.slots.delete(`${ref.chatId}:${ref.messageId}`), 10 * 60_000).unref();
     return done;

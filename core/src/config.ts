@@ -31,6 +31,7 @@ const envSchema = z.object({
   PORT: int(8787, 0, 65535),
   PUBLIC_URL: url,
   STARTER_CREDITS: int(50, 0, 1_000_000),
+  TEAM_STARTER_CREDITS: int(200, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
   WORKER_SWEEP_SECONDS: int(30, 1, 3600),
@@ -81,6 +82,8 @@ export interface Config {
   publicUrl: string | undefined;
   s3: { endpoint?: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
   starterCredits: number;
+  /** Credits a new team pool receives once. */
+  teamStarterCredits: number;
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
   logLevel: Env['LOG_LEVEL'];
@@ -115,6 +118,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       region: env.S3_REGION,
     },
     starterCredits: env.STARTER_CREDITS,
+    teamStarterCredits: env.TEAM_STARTER_CREDITS,
     galleryAutoApprove: env.GALLERY_AUTO_APPROVE,
     promptBlocklist: (env.PROMPT_BLOCKLIST ?? '')
       .split(',')

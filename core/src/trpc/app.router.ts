@@ -10,6 +10,7 @@ import { loraRouter } from './routers/lora.router';
 import { meRouter } from './routers/me.router';
 import { moderationRouter } from './routers/moderation.router';
 import { slackRouter } from './routers/slack.router';
+import { teamRouter } from './routers/team.router';
 import { uploadsRouter } from './routers/uploads.router';
 import { router } from './trpc';
 
@@ -29,6 +30,7 @@ export const appRouter = router({
   uploads: uploadsRouter,
   loras: loraRouter,
   slack: slackRouter,
+  team: teamRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -34,7 +34,14 @@ export interface Deps {
 
 export type Caller =
   | { kind: 'anonymous'; authError?: string }
-  | { kind: 'service'; service: ServiceCaller; user: User | null; space: Space | null }
+  | {
+      kind: 'service';
+      service: ServiceCaller;
+      user: User | null;
+      space: Space | null;
+      /** The bot's word that the user administers `space` (false without a space). */
+      spaceAdmin: boolean;
+    }
   | { kind: 'web'; user: User; sessionToken: string };
 
 export interface Context {
@@ -64,6 +71,7 @@ export const actorSchema = z.object({
     })
     .nullable()
     .default(null),
+  spaceAdmin: z.boolean().default(false),
 });
 export type ActorClaim = z.infer<typeof actorSchema>;
 
@@ -78,6 +86,7 @@ export class ActorResolver {
   constructor(
     private readonly db: Db,
     private readonly starterCredits: number,
+    private readonly teamStarterCredits: number,
   ) {}
 
   async service(token: string): Promise<ServiceCaller | null> {
@@ -96,12 +105,11 @@ export class ActorResolver {
       this.starterCredits,
     );
     if (!claim.space) return { user, space: null };
-    const space = await ensureSpace(this.db, {
-      platform,
-      platformSpaceId: claim.space.id,
-      kind: claim.space.kind,
-      name: claim.space.name,
-    });
+    const space = await ensureSpace(
+      this.db,
+      { platform, platformSpaceId: claim.space.id, kind: claim.space.kind, name: claim.space.name },
+      this.teamStarterCredits,
+    );
     const key = `${space.id}:${user.id}`;
     if (!this.memberships.has(key)) {
       await joinSpace(this.db, space.id, user.id);
@@ -127,7 +135,7 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
     const service = await deps.actors.service(token);
     if (!service) return { kind: 'anonymous', authError: 'Unknown or revoked service token' };
     const raw = headers.get(ACTOR_HEADER);
-    if (!raw) return { kind: 'service', service, user: null, space: null };
+    if (!raw) return { kind: 'service', service, user: null, space: null, spaceAdmin: false };
     let claim: ActorClaim;
     try {
       claim = actorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
@@ -135,7 +143,7 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
       return { kind: 'anonymous', authError: `Malformed ${ACTOR_HEADER} header` };
     }
     const { user, space } = await deps.actors.actor(service.platform, claim);
-    return { kind: 'service', service, user, space };
+    return { kind: 'service', service, user, space, spaceAdmin: space !== null && claim.spaceAdmin };
   }
   const user = await verifySession(deps.db, token);
   if (!user) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };

@@ -54,7 +54,7 @@ export const publicProcedure = t.procedure.use(errors);
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'service') {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+    throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
   }
   return next({ ctx: { service: ctx.caller.service } });
 });
@@ -67,35 +67,37 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       ctx: {
         user: caller.user as User,
         space: caller.space as Space | null,
+        spaceAdmin: caller.spaceAdmin,
         platform: caller.service.platform as Platform,
       },
     });
   }
   if (caller.kind === 'web') {
-    return next({ ctx: { user: caller.user, space: null as Space | null, platform: 'web' as Platform } });
+    return next({
+      ctx: { user: caller.user, space: null as Space | null, spaceAdmin: false, platform: 'web' as Platform },
+    });
   }
-  throw new TRPCError({
-    code: 'UNAUTHORIZED',
-    message:
-      caller.kind === 'service'
-        ? 'This call needs the acting user (x-atelier-actor)'
-        : unauthorizedMessage(ctx),
-  });
+  throw new AppError(
+    'UNAUTHORIZED',
+    caller.kind === 'service'
+      ? 'This call needs the acting user (x-atelier-actor)'
+      : unauthorizedMessage(ctx),
+  );
 });
 
 /** A signed-in web user with the moderator or admin role. Bot tokens never qualify. */
 export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
-  if (caller.kind !== 'web') throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  if (caller.kind !== 'web') throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
   if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Moderators and admins only' });
+    throw AppError.forbidden('Moderators and admins only');
   }
   return next({ ctx: { user: caller.user } });
 });
 
 /** A signed-in web admin. */
 export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  if (ctx.user.role !== 'admin') throw AppError.forbidden('Admins only');
   return next();
 });
 
@@ -103,9 +105,4 @@ function unauthorizedMessage(ctx: Context): string {
   if (ctx.caller.kind === 'anonymous' && ctx.caller.authError) return ctx.caller.authError;
   if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
   return 'Sign in first';
-}
-
-/** Wraps a domain failure for code paths outside procedures. */
-export function toTRPCError(error: AppError): TRPCError {
-  return new TRPCError({ code: TRPC_CODE_FOR[error.code], message: error.message, cause: error });
 }

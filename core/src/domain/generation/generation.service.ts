@@ -39,6 +39,8 @@ export interface CreateRequest {
 export interface Actor {
   user: User;
   space: Space | null;
+  /** The bot's word that the user administers `space` (team pools limited to admins). */
+  spaceAdmin?: boolean;
 }
 
 /**
@@ -132,7 +134,7 @@ export async function acceptGeneration(
           },
         );
       }
-      const accountId = await resolvePayer(tx, actor.user.id, actor.space);
+      const accountId = await resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin);
       const holdId = randomUUID();
       const generation = await repo.insertGeneration(tx, {
         id,
@@ -162,6 +164,7 @@ export async function acceptGeneration(
         reference: `generation:${id}`,
         idempotencyKey: `generation:${id}`,
         modelId: work.modelId,
+        spaceAdmin: actor.spaceAdmin ?? false,
       });
       return generation;
     });

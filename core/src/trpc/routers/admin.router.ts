@@ -82,7 +82,11 @@ export const adminRouter = router({
     .input(z.strictObject({ spaceId: z.uuid() }))
     .mutation(async ({ ctx, input }) => {
       await getSpace(ctx.deps.db, input.spaceId);
-      const accountId = await ensureTeamAccount(ctx.deps.db, input.spaceId);
+      const accountId = await ensureTeamAccount(
+        ctx.deps.db,
+        input.spaceId,
+        ctx.deps.config.teamStarterCredits,
+      );
       return getBalance(ctx.deps.db, accountId);
     }),
 

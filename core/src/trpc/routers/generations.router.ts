@@ -50,7 +50,7 @@ export const generationsRouter = router({
       const { origin: where, ...request } = input;
       return createGeneration(
         ctx.deps,
-        { user: ctx.user, space: ctx.space },
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
         {
           ...request,
           origin: { ...where, platform: ctx.platform },
@@ -61,12 +61,18 @@ export const generationsRouter = router({
   /** What a request would cost, checked like create, holding nothing. */
   quote: userProcedure
     .input(requestInput)
-    .query(({ ctx, input }) => quoteGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input)),
+    .query(({ ctx, input }) =>
+      quoteGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input),
+    ),
 
   get: userProcedure.input(id).query(({ ctx, input }) => getGeneration(ctx.deps, ctx.user.id, input.id)),
 
   cancel: userProcedure.input(id).mutation(async ({ ctx, input }) => {
-    await cancelGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id);
+    await cancelGeneration(
+      ctx.deps,
+      { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+      input.id,
+    );
     return getGeneration(ctx.deps, ctx.user.id, input.id);
   }),
 
@@ -74,7 +80,7 @@ export const generationsRouter = router({
   reroll: userProcedure
     .input(id.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
     .mutation(({ ctx, input }) =>
-      rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, {
+      rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.id, {
         requestKey: input.requestKey,
         origin: input.origin ? { ...input.origin, platform: ctx.platform } : undefined,
       }),

@@ -25,7 +25,7 @@ export const loraRouter = router({
     .mutation(({ ctx, input }) =>
       trainLora(
         ctx.deps,
-        { user: ctx.user, space: ctx.space },
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
         {
           ...input,
           // Without an origin the result goes to no chat; the bot follows training progress itself.
@@ -39,16 +39,23 @@ export const loraRouter = router({
     .input(z.strictObject({ steps: z.number().int().positive().optional() }).default({}))
     .query(({ input }) => ({ price: quoteLoraTraining(input.steps) })),
 
-  list: userProcedure.query(({ ctx }) => listLoras(ctx.deps, { user: ctx.user, space: ctx.space })),
+  list: userProcedure.query(({ ctx }) =>
+    listLoras(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }),
+  ),
 
   delete: userProcedure.input(z.strictObject({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
-    await deleteLora(ctx.deps, { user: ctx.user, space: ctx.space }, input.id);
+    await deleteLora(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.id);
     return { id: input.id, deleted: true };
   }),
 
   share: userProcedure
     .input(z.strictObject({ id: z.uuid(), shared: z.boolean() }))
     .mutation(({ ctx, input }) =>
-      setLoraShared(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, input.shared),
+      setLoraShared(
+        ctx.deps,
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+        input.id,
+        input.shared,
+      ),
     ),
 });

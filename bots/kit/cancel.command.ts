@@ -1,0 +1,38 @@
+import { commandHandler, textValue } from './command-handler';
+import type { CoreClient, GenerationView } from './core-client';
+import { shortId } from './generation-reply';
+import { UsageError } from './parse-args';
+import { isFinal } from './progress';
+import { credits, say } from './reply';
+import { resolveGenerationId } from './short-ids';
+
+const RECENT = 20;
+
+/** The user's most recent generation that is still running. */
+async function latestRunning(client: CoreClient): Promise<string> {
+  const page = await client.history.list.query({ limit: RECENT });
+  const running = page.items.find((g) => !isFinal(g.status));
+  if (!running) throw new UsageError('Nothing of yours is running right now');
+  return running.id;
+}
+
+/** What the user is told once a job was cancelled (the hold is released by core, exactly once). */
+export function cancelledSentence(g: Pick<GenerationView, 'id' | 'modelName' | 'price'>): string {
+  return `Cancelled ${shortId(g.id)} (${g.modelName}); your ${credits(g.price)} came back.`;
+}
+
+/** Cancels a running generation in core, which also cancels the provider's request where it can. */
+export async function cancelGeneration(client: CoreClient, id: string): Promise<GenerationView> {
+  return client.generations.cancel.mutate({ id });
+}
+
+/** /cancel [id]: the given job, or the latest one still running. */
+export const cancelCommand = commandHandler({
+  parse: (parsed) => ({ id: textValue(parsed, 'id') }),
+  async run(rt, ctx, args) {
+    const client = rt.core.as(ctx.actor);
+    const id = args.id ? await resolveGenerationId(client, args.id) : await latestRunning(client);
+    const cancelled = await cancelGeneration(client, id);
+    await ctx.reply(say(cancelledSentence(cancelled)));
+  },
+});
