@@ -1,3 +1,4 @@
+import { ingestAttachment } from './attachment-ingest';
 import { FALLBACK_MODEL, PREFERRED_IMAGE_TO_IMAGE } from './catalog-cache';
 import { commandHandler } from './command-handler';
 import type { CoreClient, ModelView } from './core-client';
@@ -84,11 +85,7 @@ export async function planGeneration(
     }
     // Check the options before fetching the file, so a typo costs no download.
     buildModelInput(model, args, {});
-    const upload = await client.uploads.fromUrl.mutate({
-      url: await attachment.url(),
-      kind: attachment.kind,
-      ...(attachment.filename ? { filename: attachment.filename } : {}),
-    });
+    const upload = await ingestAttachment(client, attachment);
     files[fields[0]!] = upload.id;
   }
   const missing = model.fields.find((f) => f.type === 'file' && f.required && files[f.name] === undefined);

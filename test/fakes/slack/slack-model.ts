@@ -127,8 +127,13 @@ export interface ResponseUrl {
   teamId: string;
   channel: string;
   userId: string;
-  /** The message the interaction came from (button presses), replaced by `replace_original`. */
+  /**
+   * The message `replace_original` replaces: the one a pressed button sat on; otherwise (slash
+   * commands) the last message posted through this URL.
+   */
   sourceTs?: string;
+  /** The last message posted through this URL (or the acknowledgement it came with). */
+  lastPostedTs?: string;
   issuedAt: number;
   uses: number;
 }

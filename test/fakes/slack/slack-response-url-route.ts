@@ -22,14 +22,15 @@ const truthy = (v: unknown) => v === true || v === 'true';
  */
 export function applyResponse(
   world: SlackWorld,
-  target: { channel: string; userId: string; sourceTs?: string },
+  target: { channel: string; userId: string; sourceTs?: string; lastPostedTs?: string },
   body: ResponseMessage,
   via: 'response_url' | 'ack',
 ): void {
   const blocks = validateBlocks(body.blocks, 'message');
   const text = body.text ?? blocksText(blocks);
   const installation = world.installationOf(world.channel(target.channel).teamId);
-  const source = target.sourceTs ? world.message(target.channel, target.sourceTs) : undefined;
+  const sourceTs = target.sourceTs ?? target.lastPostedTs;
+  const source = sourceTs ? world.message(target.channel, sourceTs) : undefined;
   if (truthy(body.delete_original)) {
     if (!source) throw new SlackFailure('message_not_found');
     source.deleted = true;
@@ -41,7 +42,7 @@ export function applyResponse(
     return;
   }
   if (!text && blocks.length === 0) throw new SlackFailure('no_text');
-  world.post({
+  const posted = world.post({
     channel: target.channel,
     ...(body.thread_ts ? { threadTs: body.thread_ts } : {}),
     author: installation?.botUserId ?? 'unknown-bot',
@@ -50,6 +51,8 @@ export function applyResponse(
     text,
     blocks,
   });
+  // A later replace_original through the same URL replaces this message.
+  target.lastPostedTs = posted.ts;
 }
 
 /** `POST /commands/{id}`: a response URL works 5 times within 30 minutes of the interaction. */

@@ -95,7 +95,10 @@ export class SlackUserSide {
   }
 
   /** The acknowledgement of a command or an interaction is a message, like a response URL's. */
-  private applyAck(delivery: Delivery, target: { channel: string; userId: string; sourceTs?: string }): void {
+  private applyAck(
+    delivery: Delivery,
+    target: { channel: string; userId: string; sourceTs?: string; lastPostedTs?: string },
+  ): void {
     if (delivery.status !== 200 || delivery.body === '') return;
     let message: ResponseMessage;
     if (delivery.contentType?.startsWith('application/json')) {
@@ -124,7 +127,7 @@ export class SlackUserSide {
     });
     const body = slashCommandBody(this.world, { member, channel, command, text, triggerId, responseUrl });
     const delivery = await this.send(body, 'application/x-www-form-urlencoded', opts);
-    this.applyAck(delivery, { channel: channel.id, userId: member.id });
+    this.applyAck(delivery, this.world.responseUrlRecord(responseUrl));
     return { ...delivery, responseUrl, triggerId };
   }
 
@@ -190,7 +193,7 @@ export class SlackUserSide {
       blockActionsPayload(this.world, { member, message, actionId, triggerId, responseUrl }),
       opts,
     );
-    this.applyAck(delivery, { channel: channel.id, userId: member.id, sourceTs: message.ts });
+    this.applyAck(delivery, this.world.responseUrlRecord(responseUrl));
     return delivery;
   }
 

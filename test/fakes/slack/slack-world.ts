@@ -254,6 +254,13 @@ export class SlackWorld {
     return url;
   }
 
+  /** The record behind a response URL this fake issued. */
+  responseUrlRecord(url: string): ResponseUrl {
+    const record = this.responseUrls.get(url.slice(`${this.baseUrl}/commands/`.length));
+    if (!record) throw new Error(`not a response URL of this fake: ${url}`);
+    return record;
+  }
+
   issueOAuthCode(teamId: string, userId: string, redirectUri?: string): string {
     const code = `${Date.now()}.${randomToken('c').slice(-32)}`;
     this.oauthCodes.set(code, {
