@@ -19,6 +19,8 @@ import { installUseAsInput } from './slack-use-as-input';
 
 /** The slash command in the app's manifest. */
 export const SLASH_COMMAND = '/atelier';
+/** Where the app's routes live on core's server (events, install, OAuth redirect). */
+export const SLACK_PATH_PREFIX = '/slack';
 
 export interface SlackAppOptions {
   /** Core's base URL (CORE_URL) and this app's service token (platform slack). */
