@@ -107,6 +107,26 @@ export function buttonsOf(
   return buttons;
 }
 
+/** The select menus of a message (static_select in actions blocks), with their options. */
+export function selectsOf(
+  blocks: readonly Block[],
+): { actionId: string; blockId: string; options: { text: string; value: string }[] }[] {
+  return blocks.flatMap((block) =>
+    block.type !== 'actions'
+      ? []
+      : (block.elements as Record<string, unknown>[])
+          .filter((e) => e.type === 'static_select')
+          .map((e) => ({
+            actionId: String(e.action_id ?? ''),
+            blockId: String(block.block_id ?? ''),
+            options: ((e.options as { text: { text: string }; value: string }[]) ?? []).map((o) => ({
+              text: o.text.text,
+              value: o.value,
+            })),
+          })),
+  );
+}
+
 /** The visible text of blocks (section, header, context), for transcripts. */
 export function blocksText(blocks: readonly Block[]): string {
   const lines: string[] = [];

@@ -1,4 +1,4 @@
-import { buttonsOf } from './slack-blocks';
+import { buttonsOf, selectsOf } from './slack-blocks';
 import { slackId } from './slack-ids';
 import type { Channel, Member, TranscriptEntry, View, Workspace } from './slack-model';
 import type { SlackWorld } from './slack-world';
@@ -83,14 +83,40 @@ export function blockActionsPayload(
     member: Member;
     message: TranscriptEntry;
     actionId: string;
+    /** For a select menu: the value of the option chosen. */
+    value?: string;
     triggerId: string;
     responseUrl: string;
   },
 ): Record<string, unknown> {
   const channel = world.channel(opts.message.channel);
   const workspace = world.workspace(opts.member.teamId);
+  const actionTs = `${seconds(world)}.${String(world.now() % 1000).padStart(3, '0')}000`;
   const button = buttonsOf(opts.message.blocks).find((b) => b.actionId === opts.actionId);
-  if (!button) throw new Error(`no button ${opts.actionId} on message ${opts.message.ts}`);
+  const select = selectsOf(opts.message.blocks).find((b) => b.actionId === opts.actionId);
+  const option = select?.options.find((o) => o.value === opts.value);
+  const action = button
+    ? {
+        action_id: button.actionId,
+        block_id: button.blockId,
+        text: { type: 'plain_text', text: button.text, emoji: true },
+        ...(button.value !== undefined ? { value: button.value } : {}),
+        type: 'button',
+        action_ts: actionTs,
+      }
+    : select && option
+      ? {
+          action_id: select.actionId,
+          block_id: select.blockId,
+          type: 'static_select',
+          selected_option: {
+            text: { type: 'plain_text', text: option.text, emoji: true },
+            value: option.value,
+          },
+          action_ts: actionTs,
+        }
+      : undefined;
+  if (!action) throw new Error(`no button or option ${opts.actionId} on message ${opts.message.ts}`);
   return {
     type: 'block_actions',
     user: userFields(opts.member),
@@ -108,16 +134,7 @@ export function blockActionsPayload(
     ...(opts.message.visibleTo ? {} : { message: messageObject(world, opts.message) }),
     state: { values: {} },
     response_url: opts.responseUrl,
-    actions: [
-      {
-        action_id: button.actionId,
-        block_id: button.blockId,
-        text: { type: 'plain_text', text: button.text, emoji: true },
-        ...(button.value !== undefined ? { value: button.value } : {}),
-        type: 'button',
-        action_ts: `${seconds(world)}.${String(world.now() % 1000).padStart(3, '0')}000`,
-      },
-    ],
+    actions: [action],
   };
 }
 

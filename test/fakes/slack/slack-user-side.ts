@@ -176,7 +176,7 @@ export class SlackUserSide {
     member: Member,
     message: TranscriptEntry,
     actionId: string,
-    opts: DeliveryOptions = {},
+    opts: DeliveryOptions & { value?: string } = {},
   ): Promise<Delivery> {
     const channel = this.world.channel(message.channel);
     if (message.visibleTo && message.visibleTo !== member.id)
@@ -190,7 +190,14 @@ export class SlackUserSide {
       sourceTs: message.ts,
     });
     const delivery = await this.sendPayload(
-      blockActionsPayload(this.world, { member, message, actionId, triggerId, responseUrl }),
+      blockActionsPayload(this.world, {
+        member,
+        message,
+        actionId,
+        triggerId,
+        responseUrl,
+        ...(opts.value !== undefined ? { value: opts.value } : {}),
+      }),
       opts,
     );
     this.applyAck(delivery, this.world.responseUrlRecord(responseUrl));
