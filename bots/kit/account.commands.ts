@@ -1,6 +1,5 @@
 import { commandHandler, textValue } from './command-handler';
 import { wordFor } from './command-menus';
-import type { KitRuntime } from './kit-runtime';
 import { bold, code, credits, type Inline, link, say } from './reply';
 import { replySecret } from './secret-reply';
 
@@ -81,10 +80,6 @@ interface SettingsPatch {
   deliverPrivately?: boolean;
 }
 
-async function modelName(rt: KitRuntime, ref: string | null | undefined): Promise<string> {
-  return ref ? ((await rt.catalog.find(ref))?.name ?? ref) : 'the standard one';
-}
-
 /** /settings [model <name>] [private on|off] */
 export const settingsCommand = commandHandler({
   parse(parsed): SettingsPatch {
@@ -96,17 +91,18 @@ export const settingsCommand = commandHandler({
   async run(rt, ctx, args) {
     const client = rt.core.as(ctx.actor);
     const changed = Object.keys(args).length > 0;
-    const user = changed
-      ? await client.me.updateSettings.mutate({
-          ...(args.model ? { defaultModel: (await client.catalog.get.query({ model: args.model })).id } : {}),
-          ...(args.deliverPrivately !== undefined ? { deliverPrivately: args.deliverPrivately } : {}),
-        })
-      : (await client.me.get.query()).user;
-    const on = user.settings.deliverPrivately === true;
+    if (changed) {
+      await client.me.updateSettings.mutate({
+        ...(args.model ? { defaultModel: (await client.catalog.get.query({ model: args.model })).id } : {}),
+        ...(args.deliverPrivately !== undefined ? { deliverPrivately: args.deliverPrivately } : {}),
+      });
+    }
+    const me = await client.me.get.query();
+    const on = me.user.settings.deliverPrivately === true;
     await ctx.reply(
       say(
         `${changed ? 'Saved. ' : ''}Default model: `,
-        bold(await modelName(rt, user.settings.defaultModel)),
+        bold(me.defaultModel.name),
         ' (change: /settings model <name>)\nPrivate delivery: ',
         bold(on ? 'on' : 'off'),
         wordFor(

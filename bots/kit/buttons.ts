@@ -45,7 +45,7 @@ async function reroll(rt: KitRuntime, ctx: CommandContext, client: CoreClient, g
   await ctx.notify(id ? `Rerolling for ${credits(quote.price)}…` : DID_NOT_START);
 }
 
-/** Animate / Make 3D / Upscale / Vary: the result's image into the follow-up model core offers. */
+/** Animate / Make 3D / Upscale / Vary: core runs the follow-up it offers on this result. */
 async function followUp(
   rt: KitRuntime,
   ctx: CommandContext,
@@ -53,24 +53,20 @@ async function followUp(
   g: GenerationView,
   verb: FollowUpVerb,
 ) {
-  const modelId = (await rt.catalog.followUps())[verb];
-  if (!modelId) return ctx.notify('That is not available right now.', { alert: true });
-  if (!g.outputs.some((o) => o.kind === 'image')) return ctx.notify('That needs an image.', { alert: true });
-  // Vary keeps the prompt: image-to-image on the result.
-  const input = { image_url: g.id, ...(verb === 'vary' && g.prompt ? { prompt: g.prompt } : {}) };
-  const quote = await client.generations.quote.query({ model: modelId, input });
+  const offer = g.followUps[verb];
+  if (!offer) return ctx.notify('That is not available for this result.', { alert: true });
   const id = await startGeneration(rt, ctx, {
-    modelName: quote.modelName,
-    price: quote.price,
+    modelName: offer.modelName,
+    price: null,
     create: (origin) =>
-      client.generations.create.mutate({
-        model: modelId,
-        input,
+      client.generations.followUp.mutate({
+        id: g.id,
+        kind: verb,
         origin,
         ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
       }),
   });
-  await ctx.notify(id ? `${quote.modelName} for ${credits(quote.price)}…` : DID_NOT_START);
+  await ctx.notify(id ? `${offer.modelName}…` : DID_NOT_START);
 }
 
 async function onGeneration(
@@ -83,7 +79,7 @@ async function onGeneration(
   const g = await client.generations.get.query({ id: action.generationId });
   const refreshActions = async () => {
     const now = await client.generations.get.query({ id: g.id });
-    await ctx.updateSource?.(resultActions(now, await rt.catalog.followUps()));
+    await ctx.updateSource?.(resultActions(now));
   };
   switch (action.verb) {
     case 'reroll':
@@ -114,7 +110,7 @@ async function onGeneration(
     case 'vary':
       return followUp(rt, ctx, client, g, action.verb);
     case 'show':
-      await ctx.reply(generationReply(g, await rt.catalog.followUps()));
+      await ctx.reply(generationReply(g));
       return;
   }
 }

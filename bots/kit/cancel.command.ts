@@ -1,10 +1,10 @@
 import { commandHandler, textValue } from './command-handler';
 import type { CoreClient, GenerationView } from './core-client';
 import { shortId } from './generation-reply';
+import { resolveGenerationId } from './library.commands';
 import { UsageError } from './parse-args';
 import { isFinal } from './progress';
 import { credits, say } from './reply';
-import { resolveGenerationId } from './short-ids';
 
 const RECENT = 20;
 
@@ -16,8 +16,13 @@ async function latestRunning(client: CoreClient): Promise<string> {
   return running.id;
 }
 
-/** What the user is told once a job was cancelled (the hold is released by core, exactly once). */
-export function cancelledSentence(g: Pick<GenerationView, 'id' | 'modelName' | 'price'>): string {
+/**
+ * What the user is told after asking to cancel (core releases the hold exactly once). When the
+ * provider finished at that same moment, core answers with the finished job instead.
+ */
+export function cancelledSentence(g: Pick<GenerationView, 'id' | 'modelName' | 'price' | 'status'>): string {
+  if (g.status === 'succeeded')
+    return `${shortId(g.id)} (${g.modelName}) finished just before it could be cancelled; the result is on its way.`;
   return `Cancelled ${shortId(g.id)} (${g.modelName}); your ${credits(g.price)} came back.`;
 }
 

@@ -1,18 +1,8 @@
 import type { CoreClient, ModelView } from './core-client';
-import type { FollowUps } from './generation-reply';
-
-/** The follow-up models behind the result buttons (image in: video, 3D, a varied image). */
-export const ANIMATE_MODEL = 'fal-ai/stable-video';
-export const MAKE_3D_MODEL = 'fal-ai/trellis';
-export const VARY_MODEL = 'fal-ai/flux/dev/image-to-image';
-/** Picked automatically for a photo when the chosen image model takes no image. */
-export const PREFERRED_IMAGE_TO_IMAGE = 'fal-ai/flux/dev/image-to-image';
-/** Used when the user has no default model: an alias core resolves to its default (FLUX.1 [schnell]). */
-export const FALLBACK_MODEL = 'flux';
 
 /**
- * Enabled models as core lists them, cached briefly: options are mapped to a model's fields on every
- * /generate, and admins' changes show up within `ttlMs`.
+ * Enabled models as core lists them, cached briefly for autocomplete (which cannot wait for core);
+ * admins' changes show up within `ttlMs`.
  */
 export class CatalogCache {
   private models: ModelView[] | null = null;
@@ -46,22 +36,5 @@ export class CatalogCache {
         this.loading = null;
       });
     return this.loading;
-  }
-
-  /** An enabled model by id or alias (case-insensitive), else undefined. */
-  async find(ref: string): Promise<ModelView | undefined> {
-    const key = ref.trim().toLowerCase();
-    const models = await this.all();
-    return (
-      models.find((m) => m.id.toLowerCase() === key) ??
-      models.find((m) => m.aliases.some((a) => a.toLowerCase() === key))
-    );
-  }
-
-  async followUps(): Promise<FollowUps> {
-    const models = await this.all();
-    const has = (id: string) => (models.some((m) => m.id === id) ? id : undefined);
-    const offered = { animate: has(ANIMATE_MODEL), make3d: has(MAKE_3D_MODEL), vary: has(VARY_MODEL) };
-    return Object.fromEntries(Object.entries(offered).filter(([, id]) => id)) as FollowUps;
   }
 }

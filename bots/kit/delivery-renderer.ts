@@ -42,7 +42,7 @@ export async function renderDelivery(rt: KitRuntime, sink: ChatSink, delivery: D
   const edit = (ref: MessageRef, reply: Parameters<ChatSink['edit']>[1]) => sink.edit(ref, reply);
 
   if (delivery.outcome === 'succeeded') {
-    const reply = generationReply(g, await rt.catalog.followUps());
+    const reply = generationReply(g);
     const privately = origin.private === true && (await sendDirect(sink, recipient, reply));
     if (!privately) {
       if (chat) await sink.send(chat, reply, progress ? { replyTo: progress.messageId } : {});

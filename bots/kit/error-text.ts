@@ -35,7 +35,13 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
     const fields = fieldSummary(f.fieldErrors);
     const base =
       f.message && f.message !== 'Some fields are not valid' ? f.message : 'Some options are not right';
-    return sentence(fields && !base.includes(fields) ? `${base.replace(/[.!]$/, '')} (${fields})` : base);
+    // Core often words the whole problem in the message; the field list then adds nothing.
+    const said = Object.values(f.fieldErrors)
+      .flat()
+      .every((m) => base.includes(m.replace(/[.!]$/, '')));
+    return sentence(
+      fields && !said && !base.includes(fields) ? `${base.replace(/[.!]$/, '')} (${fields})` : base,
+    );
   },
   NOT_FOUND: () => "I couldn't find that: it may have been deleted, or it belongs to someone else.",
   FORBIDDEN: (f) =>

@@ -15,15 +15,8 @@ import {
 /** The id people see and type: the first 8 characters of the UUID. */
 export const shortId = (id: string) => id.slice(0, 8);
 
-/** The follow-up models a result offers right now (image in: video, 3D, a larger or a varied image). */
-export interface FollowUps {
-  animate?: string;
-  make3d?: string;
-  upscale?: string;
-  vary?: string;
-}
-
-export type FollowUpVerb = keyof FollowUps;
+/** The follow-ups core offers on a result (image in: video, 3D, a larger or a varied image). */
+export type FollowUpVerb = keyof GenerationView['followUps'];
 
 const EXTENSIONS: Record<string, string> = {
   'image/png': 'png',
@@ -83,7 +76,7 @@ export function captionOf(g: GenerationView): Inline[] {
 }
 
 /** The actions under a finished result, bound to its id. */
-export function resultActions(g: GenerationView, followUps: FollowUps): ActionRow[] {
+export function resultActions(g: GenerationView): ActionRow[] {
   if (g.status !== 'succeeded' || g.category === 'lora') return [];
   const on = (verb: Parameters<typeof encodeAction>[0]['verb']) =>
     encodeAction({ verb, generationId: g.id } as Parameters<typeof encodeAction>[0]);
@@ -93,19 +86,20 @@ export function resultActions(g: GenerationView, followUps: FollowUps): ActionRo
     published ? button('Unpublish', on('unpublish')) : button('Publish', on('publish')),
     button('Favorite model', on('favorite')),
   ];
-  const hasImage = g.outputs.some((o) => o.kind === 'image');
+  // Core says which apply (an image result, a model switched on, Vary only with a prompt).
+  const offers = g.followUps;
   const image: ActionRow = [];
-  if (hasImage && followUps.upscale) image.push(button('Upscale', on('upscale')));
-  if (hasImage && followUps.vary) image.push(button('Vary', on('vary')));
+  if (offers.upscale) image.push(button('Upscale', on('upscale')));
+  if (offers.vary) image.push(button('Vary', on('vary')));
   const last: ActionRow = [];
-  if (hasImage && followUps.animate) last.push(button('Animate', on('animate')));
-  if (hasImage && followUps.make3d) last.push(button('Make 3D', on('make3d')));
+  if (offers.animate) last.push(button('Animate', on('animate')));
+  if (offers.make3d) last.push(button('Make 3D', on('make3d')));
   last.push(button('Delete', on('delete'), 'danger'));
   return image.length > 0 ? [first, image, last] : [first, last];
 }
 
 /** A generation as a chat message: its media, caption and buttons, or why it has none. */
-export function generationReply(g: GenerationView, followUps: FollowUps): Reply {
+export function generationReply(g: GenerationView): Reply {
   if (g.status === 'failed' || g.status === 'cancelled') {
     return {
       text: [failureSentence(g.failureReason, g.price, g.status === 'cancelled'), ' ', code(shortId(g.id))],
@@ -126,7 +120,7 @@ export function generationReply(g: GenerationView, followUps: FollowUps): Reply 
       generationId: g.id,
     };
   }
-  return { text: captionOf(g), media: mediaOf(g), actions: resultActions(g, followUps), generationId: g.id };
+  return { text: captionOf(g), media: mediaOf(g), actions: resultActions(g), generationId: g.id };
 }
 
 const STATUS_MARK: Record<string, string> = {

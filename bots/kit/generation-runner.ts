@@ -15,7 +15,8 @@ export interface Origin {
 export interface GenerationStart {
   /** From a quote: named before anything is held. */
   modelName: string;
-  price: number;
+  /** null when core names it only as it accepts the job (follow-ups). */
+  price: number | null;
   note?: string;
   /** Deliver to the user's direct chat. */
   private?: boolean;

@@ -7,7 +7,11 @@ import { generationReply, listLine, shortId } from './generation-reply';
 import type { CommandContext } from './kit.types';
 import type { KitRuntime } from './kit-runtime';
 import { type ActionRow, button, clip, type Inline, link, type Reply, say } from './reply';
-import { resolveGenerationId } from './short-ids';
+
+/** A typed id (a full one, or the 8 characters shown in chat) as the full id core resolves it to. */
+export async function resolveGenerationId(client: CoreClient, typed: string): Promise<string> {
+  return (await client.generations.resolveId.query({ ref: typed })).id;
+}
 
 const HISTORY_PAGE_SIZE = 8;
 const MAX_HISTORY_PAGE = 25;
@@ -54,7 +58,7 @@ export const showCommand = commandHandler({
     const client = rt.core.as(ctx.actor);
     const id = await resolveGenerationId(client, args.id);
     const generation = await client.history.show.query({ id });
-    await ctx.reply(generationReply(generation, await rt.catalog.followUps()));
+    await ctx.reply(generationReply(generation));
   },
 });
 

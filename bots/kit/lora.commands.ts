@@ -88,12 +88,10 @@ async function list(rt: KitRuntime, ctx: CommandContext) {
   await ctx.reply({ text });
 }
 
+/** One of the user's own LoRAs by name (core finds it; one merely shared here cannot be changed). */
 async function findOwn(client: CoreClient, name: string): Promise<LoraView> {
-  if (!name) throw new UsageError('Which LoRA? Give its name');
-  const lora = (await client.loras.list.query()).find(
-    (l) => l.owned && l.name.toLowerCase() === name.toLowerCase(),
-  );
-  if (!lora) throw new UsageError(`You have no LoRA called "${name}"; see /lora list`);
+  const lora = await client.loras.find.query({ name });
+  if (!lora.owned) throw new UsageError(`“${lora.name}” is shared with you, not yours to change`);
   return lora;
 }
 

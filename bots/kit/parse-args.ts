@@ -48,21 +48,3 @@ export function tokenize(input: string): string[] {
   if (inToken) tokens.push(current);
   return tokens;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A generation id as typed: a full UUID, or the short id shown in chat (at least 6 hex characters). */
-export function parseIdRef(text: string): { full: string } | { prefix: string } {
-  const value = text.trim().toLowerCase().replace(/^#/, '');
-  if (UUID.test(value)) return { full: value };
-  if (/^[0-9a-f]{6,8}$/.test(value)) return { prefix: value };
-  throw new UsageError(value ? `"${value}" is not an id; ids look like 1a2b3c4d` : 'Which one? Give its id');
-}
-
-/** "on"/"off" and friends. */
-export function parseSwitch(value: string | null | undefined, what: string): boolean {
-  const v = (value ?? '').trim().toLowerCase();
-  if (['on', 'yes', 'true', '1', 'enable', 'enabled'].includes(v)) return true;
-  if (['off', 'no', 'false', '0', 'disable', 'disabled'].includes(v)) return false;
-  throw new UsageError(`${what} is "on" or "off"`);
-}

@@ -5,7 +5,8 @@ import { button, credits, type Inline, type Reply } from './reply';
 
 export interface ProgressState {
   modelName: string;
-  price: number;
+  /** null only while starting a follow-up, whose price core names as it accepts it. */
+  price: number | null;
   /** 'starting' before core accepted it; then core's generation status. */
   status: 'starting' | 'queued' | 'submitted' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
   queuePosition?: number | null;
@@ -31,7 +32,11 @@ function bar(percent: number): string {
  * ("Generating with FLUX.1 [schnell] for 1 credit…"), then queue position and percent, then the end.
  */
 export function progressText(state: ProgressState): string {
-  const head = `Generating with ${state.modelName} for ${credits(state.price)}`;
+  const head =
+    state.price === null
+      ? `Generating with ${state.modelName}`
+      : `Generating with ${state.modelName} for ${credits(state.price)}`;
+  const price = state.price ?? 0;
   switch (state.status) {
     case 'starting':
       return `${head}…`;
@@ -46,12 +51,12 @@ export function progressText(state: ProgressState): string {
         : `${head}: generating…`;
     case 'succeeded':
       return state.sentPrivately
-        ? `Done: ${state.modelName}, ${credits(state.price)}. I sent the result to you privately.`
-        : `Done: ${state.modelName}, ${credits(state.price)}.`;
+        ? `Done: ${state.modelName}, ${credits(price)}. I sent the result to you privately.`
+        : `Done: ${state.modelName}, ${credits(price)}.`;
     case 'failed':
-      return `Failed: ${failureSentence(state.failureReason ?? null, state.price)}`;
+      return `Failed: ${failureSentence(state.failureReason ?? null, price)}`;
     case 'cancelled':
-      return failureSentence(null, state.price, true);
+      return failureSentence(null, price, true);
   }
 }
 

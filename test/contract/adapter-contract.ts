@@ -129,10 +129,10 @@ export function adapterContract(env: ContractEnv): void {
       const driver = env.driver();
       env.fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
       await driver.start();
-      const ann = driver.person('Ann');
+      const ann = driver.person('Ada');
       const bob = driver.person('Bob');
       await ann.send(place(), '/gen a lighthouse');
-      const result = await find(ann, place(), (m) => m.media > 0);
+      const result = await find(ann, place(), (m) => m.media > 0 && m.text.includes('a lighthouse'));
       const reroll = actionOf(result, 'r:')!;
       const notice = await bob.press(place(), result, reroll.action);
       expect(notice).toMatch(/only the person who made this/i);

@@ -9,11 +9,14 @@ import {
 import { ACTIVE_STATUSES } from '../../domain/generation/generation.repo';
 import {
   createGeneration,
+  followUpGeneration,
   getGeneration,
   ownedGeneration,
   quoteGeneration,
   rerollGeneration,
+  resolveGenerationRef,
 } from '../../domain/generation/generation.service';
+import { planGeneration } from '../../domain/generation/generation-plan';
 import { cancelGeneration } from '../../domain/generation/pipeline';
 import type { AtelierEvent } from '../../events/event-bus';
 import { router, serviceProcedure, userProcedure } from '../trpc';
@@ -21,6 +24,8 @@ import { router, serviceProcedure, userProcedure } from '../trpc';
 const requestInput = z.strictObject({
   model: z.string().trim().min(1).max(200).optional(),
   input: z.record(z.string(), z.unknown()),
+  /** A plain prompt for the model's main text field (when `input` does not fill it). */
+  prompt: z.string().max(10_000).optional(),
   loras: z
     .array(z.strictObject({ id: z.uuid(), scale: z.number().min(0).max(2).default(1) }))
     .max(3)
@@ -37,6 +42,39 @@ export const originInput = z
   .optional();
 
 const id = z.strictObject({ id: z.uuid() });
+
+const planInput = z.strictObject({
+  model: z.string().trim().min(1).max(200).optional(),
+  prompt: z.string().max(10_000).optional(),
+  options: z
+    .strictObject({
+      size: z.string().trim().min(1).max(40).optional(),
+      count: z.number().int().min(1).max(100).optional(),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional(),
+      negative: z.string().max(10_000).optional(),
+      fields: z
+        .record(z.string().min(1).max(64), z.union([z.string().max(10_000), z.number(), z.boolean()]))
+        .optional(),
+    })
+    .optional(),
+  files: z
+    .array(
+      z.strictObject({ kind: z.enum(['image', 'audio', 'video', 'archive']), uploadId: z.uuid().optional() }),
+    )
+    .max(4)
+    .optional(),
+  loras: z
+    .array(
+      z.strictObject({ name: z.string().trim().min(1).max(40), scale: z.number().min(0).max(2).optional() }),
+    )
+    .max(3)
+    .optional(),
+});
 
 const LEASE_RECHECK_MS = 15_000;
 const sleep = (ms: number) =>
@@ -65,7 +103,48 @@ export const generationsRouter = router({
       quoteGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input),
     ),
 
+  /**
+   * Which model runs a chat request, with what input and at what price, holding and uploading
+   * nothing: the prompt goes into the model's main text field; a category word ('3d', 'music'...)
+   * picks the category's model that fits; an attached file or a LoRA moves to a model that takes it
+   * (`note` says so). INVALID_INPUT in words (and `details.needs`) for what a model still needs.
+   */
+  plan: userProcedure
+    .input(planInput)
+    .query(({ ctx, input }) =>
+      planGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input),
+    ),
+
   get: userProcedure.input(id).query(({ ctx, input }) => getGeneration(ctx.deps, ctx.user.id, input.id)),
+
+  /** A typed id (full, or the 6-8 characters shown in chat) as the full id of one of the caller's generations. */
+  resolveId: userProcedure
+    .input(z.strictObject({ ref: z.string().trim().min(1).max(64) }))
+    .query(async ({ ctx, input }) => ({
+      id: await resolveGenerationRef(ctx.deps.db, ctx.user.id, input.ref),
+    })),
+
+  /** Runs one of a result's follow-ups (see GenerationView.followUps) as a new, charged generation. */
+  followUp: userProcedure
+    .input(
+      id.extend({
+        kind: z.enum(['animate', 'make3d', 'upscale', 'vary']),
+        origin: originInput,
+        requestKey: z.string().min(1).max(200).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      followUpGeneration(
+        ctx.deps,
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+        input.id,
+        input.kind,
+        {
+          ...(input.requestKey ? { requestKey: input.requestKey } : {}),
+          ...(input.origin ? { origin: { ...input.origin, platform: ctx.platform } } : {}),
+        },
+      ),
+    ),
 
   cancel: userProcedure.input(id).mutation(async ({ ctx, input }) => {
     await cancelGeneration(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   deleteLora,
+  findLoraByName,
   listLoras,
   quoteLoraTraining,
   setLoraShared,
@@ -42,6 +43,13 @@ export const loraRouter = router({
   list: userProcedure.query(({ ctx }) =>
     listLoras(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }),
   ),
+
+  /** A LoRA by name (case-insensitive): the caller's own first, else one shared with this space. */
+  find: userProcedure
+    .input(z.strictObject({ name: z.string().trim().min(1).max(40) }))
+    .query(({ ctx, input }) =>
+      findLoraByName(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.name),
+    ),
 
   delete: userProcedure.input(z.strictObject({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     await deleteLora(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.id);
