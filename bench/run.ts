@@ -1,18 +1,20 @@
 import { benchCredits } from './credits.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
+import { benchSlack } from './slack.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, slack, telegram, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
   credits: benchCredits,
   generation: benchGeneration,
   history: benchHistory,
+  slack: benchSlack,
   telegram: benchTelegram,
   trpc: benchTrpc,
 };
