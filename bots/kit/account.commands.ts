@@ -7,8 +7,8 @@ const minutesUntil = (date: Date) => Math.max(1, Math.round((date.getTime() - Da
 
 export const creditsCommand = commandHandler({
   parse: () => ({}),
-  async run(rt, ctx) {
-    const balance = await rt.core.as(ctx.actor).credits.balance.query();
+  async run(runtime, ctx) {
+    const balance = await runtime.core.as(ctx.actor).credits.balance.query();
     const noun = ctx.traits.spaceNoun;
     const text: Inline[] = ['Your balance: ', bold(credits(balance.personal.available))];
     if (balance.personal.held > 0) text.push(` (${credits(balance.personal.held)} held for running jobs)`);
@@ -33,8 +33,8 @@ export const creditsCommand = commandHandler({
 
 export const buyCommand = commandHandler({
   parse: () => ({}),
-  async run(rt, ctx) {
-    const { url, expiresAt } = await rt.core.as(ctx.actor).billing.link.mutate();
+  async run(runtime, ctx) {
+    const { url, expiresAt } = await runtime.core.as(ctx.actor).billing.link.mutate();
     await replySecret(
       ctx,
       say(
@@ -50,8 +50,8 @@ export const buyCommand = commandHandler({
 /** /link: a code for the other account, or redeeming one (which merges this account into that one). */
 export const linkCommand = commandHandler({
   parse: (parsed) => ({ code: textValue(parsed, 'code') }),
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     if (args.code) {
       const user = await client.me.redeemLinkCode.mutate({ code: args.code });
       await ctx.reply(
@@ -88,8 +88,8 @@ export const settingsCommand = commandHandler({
     if (typeof parsed.values.private === 'boolean') patch.deliverPrivately = parsed.values.private;
     return patch;
   },
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     const changed = Object.keys(args).length > 0;
     if (changed) {
       await client.me.updateSettings.mutate({
@@ -116,9 +116,9 @@ export const settingsCommand = commandHandler({
 
 export const favoriteCommand = commandHandler({
   parse: (parsed) => ({ model: textValue(parsed, 'model') }),
-  async run(rt, ctx, args) {
-    const model = await rt.core.as(ctx.actor).favorites.toggle.mutate({ model: args.model });
-    rt.completions.invalidate(ctx.actor);
+  async run(runtime, ctx, args) {
+    const model = await runtime.core.as(ctx.actor).favorites.toggle.mutate({ model: args.model });
+    runtime.completions.invalidate(ctx.actor);
     await ctx.reply(
       say(
         model.favorite

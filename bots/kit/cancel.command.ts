@@ -11,7 +11,7 @@ const RECENT = 20;
 /** The user's most recent generation that is still running. */
 async function latestRunning(client: CoreClient): Promise<string> {
   const page = await client.history.list.query({ limit: RECENT });
-  const running = page.items.find((g) => !isFinal(g.status));
+  const running = page.items.find((generation) => !isFinal(generation.status));
   if (!running) throw new UsageError('Nothing of yours is running right now');
   return running.id;
 }
@@ -20,10 +20,12 @@ async function latestRunning(client: CoreClient): Promise<string> {
  * What the user is told after asking to cancel (core releases the hold exactly once). When the
  * provider finished at that same moment, core answers with the finished job instead.
  */
-export function cancelledSentence(g: Pick<GenerationView, 'id' | 'modelName' | 'price' | 'status'>): string {
-  if (g.status === 'succeeded')
-    return `${shortId(g.id)} (${g.modelName}) finished just before it could be cancelled; the result is on its way.`;
-  return `Cancelled ${shortId(g.id)} (${g.modelName}); your ${credits(g.price)} came back.`;
+export function cancelledSentence(
+  generation: Pick<GenerationView, 'id' | 'modelName' | 'price' | 'status'>,
+): string {
+  if (generation.status === 'succeeded')
+    return `${shortId(generation.id)} (${generation.modelName}) finished just before it could be cancelled; the result is on its way.`;
+  return `Cancelled ${shortId(generation.id)} (${generation.modelName}); your ${credits(generation.price)} came back.`;
 }
 
 /** Cancels a running generation in core, which also cancels the provider's request where it can. */
@@ -34,8 +36,8 @@ export async function cancelGeneration(client: CoreClient, id: string): Promise<
 /** /cancel [id]: the given job, or the latest one still running. */
 export const cancelCommand = commandHandler({
   parse: (parsed) => ({ id: textValue(parsed, 'id') }),
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     const id = args.id ? await resolveGenerationId(client, args.id) : await latestRunning(client);
     const cancelled = await cancelGeneration(client, id);
     await ctx.reply(say(cancelledSentence(cancelled)));

@@ -34,14 +34,14 @@ export interface ChatKitOptions {
  * admin here" (core decides team-policy changes and admin-only pools by it).
  */
 async function runContext(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   visibility: Visibility,
 ): Promise<CommandContext> {
   const inSpace = ctx.actor.space !== null && ctx.actor.space.kind !== 'dm';
   const spaceAdmin = inSpace
     ? await ctx.isSpaceAdmin().catch((error: unknown) => {
-        rt.logger.warn('could not tell whether the actor is a space admin', { error: String(error) });
+        runtime.logger.warn('could not tell whether the actor is a space admin', { error: String(error) });
         return false;
       })
     : false;
@@ -56,28 +56,26 @@ async function runContext(
 export function createChatKit(options: ChatKitOptions): ChatKit {
   const logger = options.logger ?? quietLogger;
   const core = connectCore({ coreUrl: options.coreUrl, serviceToken: options.serviceToken });
-  const rt = createRuntime({
+  const runtime = createRuntime({
     core,
     logger,
     platform: options.platform,
     progressEditIntervalMs: options.progressEditIntervalMs ?? 1000,
   });
   const consumers: DeliveryConsumer[] = [];
-  rt.catalog.peek();
+  runtime.catalog.peek();
 
   async function runCommand(spec: CommandSpec, ctx: CommandContext, args: unknown): Promise<void> {
-    const context = await runContext(rt, ctx, spec.visibility);
+    const context = await runContext(runtime, ctx, spec.visibility);
     try {
-      await HANDLERS[spec.name].run(rt, context, args);
+      await HANDLERS[spec.name].run(runtime, context, args);
     } catch (error) {
-      const reply = await errorReply(rt, context, error, spec.name, {
+      const reply = await errorReply(runtime, context, error, spec.name, {
         privateReply: spec.visibility === 'ephemeral',
       });
       await context.reply(reply).catch((replyError: unknown) => {
         logger.warn('could not reply with an error', { error: String(replyError) });
       });
-    } finally {
-      rt.background(rt.completions.warm(context.actor));
     }
   }
 
@@ -119,7 +117,7 @@ export function createChatKit(options: ChatKitOptions): ChatKit {
       return {
         visibility: 'ephemeral',
         run: async () => {
-          await handlePress(rt, await runContext(rt, ctx, 'public'), action);
+          await handlePress(runtime, await runContext(runtime, ctx, 'public'), action);
         },
       };
     },
@@ -129,13 +127,13 @@ export function createChatKit(options: ChatKitOptions): ChatKit {
         ? optionsOf(spec, request.subcommand ?? spec.defaultSubcommand).find((o) => o.name === request.option)
         : undefined;
       if (option?.kind !== 'text' || !option.complete) return [];
-      return rt.completions.complete(ctx.actor, option.complete, request.typed);
+      return runtime.completions.complete(ctx.actor, option.complete, request.typed);
     },
-    warm: (ctx) => rt.completions.warm(ctx.actor),
+    warm: (ctx) => runtime.completions.warm(ctx.actor),
     consumeDeliveries(sink) {
       const consumer = new DeliveryConsumer({
         client: core.service,
-        render: (delivery) => renderDelivery(rt, sink, delivery),
+        render: (delivery) => renderDelivery(runtime, sink, delivery),
         logger,
         ...(options.deliveryConcurrency ? { concurrency: options.deliveryConcurrency } : {}),
       });
@@ -145,8 +143,8 @@ export function createChatKit(options: ChatKitOptions): ChatKit {
     },
     async close() {
       await Promise.all(consumers.splice(0).map((c) => c.stop()));
-      await rt.drain();
-      rt.progress.clear();
+      await runtime.drain();
+      runtime.progress.clear();
     },
   };
 }

@@ -21,7 +21,11 @@ export type Prepared =
   | { ok: false; reply: Reply };
 
 export interface PreparedPress {
-  /** How to acknowledge: most presses answer with a notice or by updating their message. */
+  /**
+   * Acknowledge a press without a message of its own (Discord `deferUpdate`, Slack `ack()`,
+   * Telegram answers the callback with the first notice). `visibility` is that of its notices:
+   * they are for the presser alone where the platform can.
+   */
   visibility: Visibility;
   /** Does the work; answers with `ctx.notify`, `ctx.updateSource` or `ctx.reply`. Never throws. */
   run(): Promise<void>;
@@ -63,8 +67,9 @@ export interface ChatKit {
    */
   complete(ctx: CommandContext, request: CompletionRequest): Choice[];
   /**
-   * Loads this person's completions (favorites, LoRAs, recent generations) now; the kit also does it
-   * after each of their commands. Resolves when loaded (or failed quietly).
+   * Loads this person's completions (favorites, LoRAs, recent generations) now, so their first
+   * keystroke already gets them; `complete` also loads a missing entry for the next one. Platforms
+   * without autocomplete never need it. Resolves when loaded (or failed quietly).
    */
   warm(ctx: CommandContext): Promise<void>;
   /** Starts posting finished generations through `sink`; stopped by `close()`. */

@@ -8,7 +8,7 @@ import type { KitRuntime } from './kit-runtime';
  */
 export interface CommandHandler<A> {
   parse(parsed: ParsedCommand): A;
-  run(rt: KitRuntime, ctx: CommandContext, args: A): Promise<void>;
+  run(runtime: KitRuntime, ctx: CommandContext, args: A): Promise<void>;
 }
 
 /** Infers the arguments' type from `parse`. */

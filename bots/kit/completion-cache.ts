@@ -82,12 +82,12 @@ export class CompletionCache {
       this.people.set(key, {
         favorites: new Set(favorites.map((m) => m.id)),
         loras: loras.map((l) => ({ name: l.name, ready: l.status === 'ready' })),
-        generations: history.items.map((g) => ({
+        generations: history.items.map((generation) => ({
           label: clip(
-            `${shortId(g.id)} · ${g.category} · ${g.modelName}${g.prompt ? ` · “${g.prompt}”` : ''}`,
+            `${shortId(generation.id)} · ${generation.category} · ${generation.modelName}${generation.prompt ? ` · “${generation.prompt}”` : ''}`,
             MAX_CHOICE_CHARS,
           ),
-          value: g.id,
+          value: generation.id,
         })),
         loadedAt: Date.now(),
       });
@@ -122,7 +122,11 @@ export class CompletionCache {
             .map((l) => ({ label: l.ready ? l.name : `${l.name} (not ready)`, value: l.name })),
         );
       case 'generation':
-        return fit((person?.generations ?? []).filter((g) => rank([g.label, g.value], typed) > 0));
+        return fit(
+          (person?.generations ?? []).filter(
+            (generation) => rank([generation.label, generation.value], typed) > 0,
+          ),
+        );
     }
   }
 

@@ -2,7 +2,7 @@ import { ingestAttachment } from './attachment-ingest';
 import { commandHandler } from './command-handler';
 import type { CoreClient } from './core-client';
 import { type GenerateArgs, generateArgsOf } from './generate-args';
-import { startGeneration } from './generation-runner';
+import { startGeneration } from './generation-start';
 import type { KitRuntime } from './kit-runtime';
 
 type FieldValue = string | number | boolean;
@@ -44,8 +44,8 @@ async function uploadFile(client: CoreClient, args: GenerateArgs): Promise<strin
 /** /generate: core plans it (the price is stated first), the file is uploaded, then it starts and is followed. */
 export const generateCommand = commandHandler({
   parse: (parsed) => generateArgsOf(parsed),
-  async run(rt: KitRuntime, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime: KitRuntime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     const [plan, me] = await Promise.all([
       client.generations.plan.query(planRequest(args)),
       client.me.get.query(),
@@ -55,7 +55,7 @@ export const generateCommand = commandHandler({
     const fileField = plan.fileFields[0];
     const input = { ...plan.input, ...(uploadId && fileField ? { [fileField]: uploadId } : {}) };
     const loras = plan.loras.length > 0 ? { loras: plan.loras.map(({ id, scale }) => ({ id, scale })) } : {};
-    await startGeneration(rt, ctx, {
+    await startGeneration(runtime, ctx, {
       modelName: plan.model.name,
       price: plan.price,
       ...(plan.note ? { note: plan.note } : {}),
@@ -69,6 +69,6 @@ export const generateCommand = commandHandler({
           ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
         }),
     });
-    rt.completions.invalidate(ctx.actor);
+    runtime.completions.invalidate(ctx.actor);
   },
 });

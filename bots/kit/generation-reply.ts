@@ -48,15 +48,15 @@ const MEDIA_KIND: Record<string, MediaItem['kind'] | undefined> = {
 };
 
 /** The finished outputs as media items (text outputs are part of the caption instead). */
-export function mediaOf(g: GenerationView): MediaItem[] {
+export function mediaOf(generation: GenerationView): MediaItem[] {
   const items: MediaItem[] = [];
-  for (const output of g.outputs) {
+  for (const output of generation.outputs) {
     const kind = MEDIA_KIND[output.kind];
     if (!kind || !output.url) continue;
     items.push({
       kind,
       url: output.url,
-      filename: `atelier-${shortId(g.id)}-${output.position + 1}.${extensionOf(output.mediaType, output.url)}`,
+      filename: `atelier-${shortId(generation.id)}-${output.position + 1}.${extensionOf(output.mediaType, output.url)}`,
       ...(output.mediaType ? { mediaType: output.mediaType } : {}),
       ...(output.size != null ? { size: output.size } : {}),
       ...(output.nsfw ? { spoiler: true } : {}),
@@ -66,28 +66,28 @@ export function mediaOf(g: GenerationView): MediaItem[] {
 }
 
 /** "“a red fox”\nFLUX.1 [schnell] · 1 credit · 1a2b3c4d" */
-export function captionOf(g: GenerationView): Inline[] {
+export function captionOf(generation: GenerationView): Inline[] {
   const text: Inline[] = [];
-  if (g.prompt) text.push(`“${clip(g.prompt, 300)}”\n`);
-  text.push(`${g.modelName} · ${credits(g.price)} · `, code(shortId(g.id)));
-  const transcript = g.outputs.find((o) => o.kind === 'text' && o.text)?.text;
+  if (generation.prompt) text.push(`“${clip(generation.prompt, 300)}”\n`);
+  text.push(`${generation.modelName} · ${credits(generation.price)} · `, code(shortId(generation.id)));
+  const transcript = generation.outputs.find((o) => o.kind === 'text' && o.text)?.text;
   if (transcript) text.push(`\n\n${clip(transcript, 3000)}`);
   return text;
 }
 
 /** The actions under a finished result, bound to its id. */
-export function resultActions(g: GenerationView): ActionRow[] {
-  if (g.status !== 'succeeded' || g.category === 'lora') return [];
+export function resultActions(generation: GenerationView): ActionRow[] {
+  if (generation.status !== 'succeeded' || generation.category === 'lora') return [];
   const on = (verb: Parameters<typeof encodeAction>[0]['verb']) =>
-    encodeAction({ verb, generationId: g.id } as Parameters<typeof encodeAction>[0]);
-  const published = g.gallery !== null && g.gallery.state !== 'removed';
+    encodeAction({ verb, generationId: generation.id } as Parameters<typeof encodeAction>[0]);
+  const published = generation.gallery !== null && generation.gallery.state !== 'removed';
   const first: ActionRow = [
     button('Reroll', on('reroll')),
     published ? button('Unpublish', on('unpublish')) : button('Publish', on('publish')),
     button('Favorite model', on('favorite')),
   ];
   // Core says which apply (an image result, a model switched on, Vary only with a prompt).
-  const offers = g.followUps;
+  const offers = generation.followUps;
   const image: ActionRow = [];
   if (offers.upscale) image.push(button('Upscale', on('upscale')));
   if (offers.vary) image.push(button('Vary', on('vary')));
@@ -99,28 +99,40 @@ export function resultActions(g: GenerationView): ActionRow[] {
 }
 
 /** A generation as a chat message: its media, caption and buttons, or why it has none. */
-export function generationReply(g: GenerationView): Reply {
-  if (g.status === 'failed' || g.status === 'cancelled') {
+export function generationReply(generation: GenerationView): Reply {
+  if (generation.status === 'failed' || generation.status === 'cancelled') {
     return {
-      text: [failureSentence(g.failureReason, g.price, g.status === 'cancelled'), ' ', code(shortId(g.id))],
-      generationId: g.id,
+      text: [
+        failureSentence(generation.failureReason, generation.price, generation.status === 'cancelled'),
+        ' ',
+        code(shortId(generation.id)),
+      ],
+      generationId: generation.id,
     };
   }
-  if (g.status !== 'succeeded') {
-    const where = g.queuePosition
-      ? `queued (position ${g.queuePosition})`
-      : g.progress != null
-        ? `${g.progress}%`
+  if (generation.status !== 'succeeded') {
+    const where = generation.queuePosition
+      ? `queued (position ${generation.queuePosition})`
+      : generation.progress != null
+        ? `${generation.progress}%`
         : 'running';
-    return { text: [`Still working on it: ${where}. `, code(shortId(g.id))], generationId: g.id };
-  }
-  if (g.category === 'lora') {
     return {
-      text: ['Your LoRA finished training; see /lora list. ', code(shortId(g.id))],
-      generationId: g.id,
+      text: [`Still working on it: ${where}. `, code(shortId(generation.id))],
+      generationId: generation.id,
     };
   }
-  return { text: captionOf(g), media: mediaOf(g), actions: resultActions(g), generationId: g.id };
+  if (generation.category === 'lora') {
+    return {
+      text: ['Your LoRA finished training; see /lora list. ', code(shortId(generation.id))],
+      generationId: generation.id,
+    };
+  }
+  return {
+    text: captionOf(generation),
+    media: mediaOf(generation),
+    actions: resultActions(generation),
+    generationId: generation.id,
+  };
 }
 
 const STATUS_MARK: Record<string, string> = {
@@ -142,13 +154,13 @@ function ago(date: Date, now = Date.now()): string {
 }
 
 /** One line of /history or /gallery. */
-export function listLine(g: GenerationView, extra?: string): Inline[] {
-  const what = g.prompt ? ` “${clip(g.prompt, 60)}”` : '';
+export function listLine(generation: GenerationView, extra?: string): Inline[] {
+  const what = generation.prompt ? ` “${clip(generation.prompt, 60)}”` : '';
   const line: Inline[] = [
-    code(shortId(g.id)),
-    ` ${STATUS_MARK[g.status] ?? ''} ${g.category} · ${g.modelName}${what} · ${ago(new Date(g.createdAt))}`,
+    code(shortId(generation.id)),
+    ` ${STATUS_MARK[generation.status] ?? ''} ${generation.category} · ${generation.modelName}${what} · ${ago(new Date(generation.createdAt))}`,
   ];
-  if (g.gallery && g.gallery.state !== 'removed') line.push(' · in gallery');
+  if (generation.gallery && generation.gallery.state !== 'removed') line.push(' · in gallery');
   if (extra) line.push(` · ${extra}`);
   return line;
 }

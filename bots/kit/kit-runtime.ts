@@ -79,7 +79,7 @@ export function usageReply(name: CommandName, message?: string): Reply {
  * chat, or an ephemeral reply (`privateReply`) on a platform that has them.
  */
 export async function errorReply(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   error: unknown,
   command: CommandName = 'help',
@@ -87,11 +87,11 @@ export async function errorReply(
 ): Promise<Reply> {
   if (error instanceof UsageError) return usageReply(command, error.message.replace(/[.]$/, ''));
   const failure = coreFailure(error);
-  if (!failure.appCode && !failure.code) rt.logger.warn('core call failed', { error: failure.message });
+  if (!failure.appCode && !failure.code) runtime.logger.warn('core call failed', { error: failure.message });
   let buyUrl: string | undefined;
   const unseen = ctx.chat.direct || (opts.privateReply === true && ctx.traits.ephemeral);
   if (failure.appCode === 'INSUFFICIENT_CREDITS' && unseen) {
-    buyUrl = await rt.core
+    buyUrl = await runtime.core
       .as(ctx.actor)
       .billing.link.mutate()
       .then((link) => link.url)

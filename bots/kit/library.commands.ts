@@ -17,8 +17,8 @@ const HISTORY_PAGE_SIZE = 8;
 const MAX_HISTORY_PAGE = 25;
 
 /** Page `page` (1-based) of the user's history, following core's cursors. */
-export async function historyPage(rt: KitRuntime, ctx: CommandContext, page: number): Promise<Reply> {
-  const client = rt.core.as(ctx.actor);
+export async function historyPage(runtime: KitRuntime, ctx: CommandContext, page: number): Promise<Reply> {
+  const client = runtime.core.as(ctx.actor);
   let cursor: string | undefined;
   for (let p = 1; p < page; p++) {
     const skipped = await client.history.list.query({
@@ -33,7 +33,7 @@ export async function historyPage(rt: KitRuntime, ctx: CommandContext, page: num
   if (result.items.length === 0)
     return say(page === 1 ? 'Nothing yet: try /generate a lighthouse at dusk' : 'No more.');
   const text: Inline[] = [`Your generations (page ${page}):\n`];
-  for (const g of result.items) text.push(...listLine(g), '\n');
+  for (const generation of result.items) text.push(...listLine(generation), '\n');
   text.push('See one with /show <id>.');
   const nav: ActionRow = [];
   if (page > 1) nav.push(button('Newer', encodeAction({ verb: 'history', page: page - 1 })));
@@ -45,8 +45,8 @@ export async function historyPage(rt: KitRuntime, ctx: CommandContext, page: num
 
 export const historyCommand = commandHandler({
   parse: (parsed) => ({ page: typeof parsed.values.page === 'number' ? parsed.values.page : 1 }),
-  async run(rt, ctx, args) {
-    await ctx.reply(await historyPage(rt, ctx, args.page));
+  async run(runtime, ctx, args) {
+    await ctx.reply(await historyPage(runtime, ctx, args.page));
   },
 });
 
@@ -54,8 +54,8 @@ const idArgs = (parsed: ParsedCommand) => ({ id: textValue(parsed, 'id') });
 
 export const showCommand = commandHandler({
   parse: idArgs,
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     const id = await resolveGenerationId(client, args.id);
     const generation = await client.history.show.query({ id });
     await ctx.reply(generationReply(generation));
@@ -86,8 +86,8 @@ export async function deleteGeneration(client: CoreClient, id: string): Promise<
 export const libraryCommand = (act: (client: CoreClient, id: string) => Promise<string>) =>
   commandHandler({
     parse: idArgs,
-    async run(rt, ctx, args) {
-      const client = rt.core.as(ctx.actor);
+    async run(runtime, ctx, args) {
+      const client = runtime.core.as(ctx.actor);
       const id = await resolveGenerationId(client, args.id);
       await ctx.reply(say(await act(client, id)));
     },
@@ -95,8 +95,8 @@ export const libraryCommand = (act: (client: CoreClient, id: string) => Promise<
 
 export const galleryCommand = commandHandler({
   parse: (parsed) => ({ category: parsed.values.category as Category | undefined }),
-  async run(rt, ctx, { category }) {
-    const feed = await rt.core
+  async run(runtime, ctx, { category }) {
+    const feed = await runtime.core
       .as(ctx.actor)
       .gallery.feed.query({ limit: 8, ...(category ? { category } : {}) });
     if (feed.items.length === 0) {

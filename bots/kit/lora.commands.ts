@@ -2,7 +2,7 @@ import { ingestAttachment } from './attachment-ingest';
 import { commandHandler, textValue } from './command-handler';
 import type { ParsedCommand } from './command-spec';
 import type { CoreClient, LoraView } from './core-client';
-import { finishOrPost, watchProgress } from './generation-runner';
+import { finishOrPost, watchProgress } from './generation-start';
 import type { Attachment, CommandContext } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
 import { UsageError } from './parse-args';
@@ -33,9 +33,9 @@ interface TrainArgs {
 }
 
 /** /lora train <name> [--trigger word] [--steps n], with 4-40 photos (checked by the command's spec). */
-async function train(rt: KitRuntime, ctx: CommandContext, args: TrainArgs) {
+async function train(runtime: KitRuntime, ctx: CommandContext, args: TrainArgs) {
   const { name, photos, triggerWord, steps } = args;
-  const client = rt.core.as(ctx.actor);
+  const client = runtime.core.as(ctx.actor);
   const ref = await ctx.reply(say(`Preparing ${photos.length} photos to train “${name}”…`));
   try {
     const uploadIds = await ingestAll(client, photos);
@@ -46,7 +46,7 @@ async function train(rt: KitRuntime, ctx: CommandContext, args: TrainArgs) {
       ...(steps ? { steps } : {}),
       ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
     });
-    rt.completions.invalidate(ctx.actor);
+    runtime.completions.invalidate(ctx.actor);
     // Core delivers training results to no chat yet (loras.train takes no origin): the watcher ends it.
     const meta = {
       modelName: `LoRA training “${result.lora.name}”`,
@@ -59,9 +59,9 @@ async function train(rt: KitRuntime, ctx: CommandContext, args: TrainArgs) {
         `Training “${result.lora.name}” for ${credits(result.price)} (trigger word: ${result.lora.triggerWord})…`,
       ),
     );
-    watchProgress(rt, ctx, result.generation.id, ref, meta);
+    watchProgress(runtime, ctx, result.generation.id, ref, meta);
   } catch (error) {
-    await finishOrPost(rt, ctx, ref, await errorReply(rt, ctx, error, 'lora'));
+    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'lora'));
   }
 }
 
@@ -71,9 +71,9 @@ function statusOf(lora: LoraView): string {
   return `failed${lora.failureReason ? `: ${lora.failureReason}` : ''}`;
 }
 
-async function list(rt: KitRuntime, ctx: CommandContext) {
+async function list(runtime: KitRuntime, ctx: CommandContext) {
   const noun = ctx.traits.spaceNoun;
-  const loras = await rt.core.as(ctx.actor).loras.list.query();
+  const loras = await runtime.core.as(ctx.actor).loras.list.query();
   if (loras.length === 0) {
     await ctx.reply(say('No LoRAs yet. Send 4-40 photos together with the command /lora train <name>.'));
     return;
@@ -127,17 +127,17 @@ function loraArgs(parsed: ParsedCommand): LoraArgs {
 /** /lora train|list|delete|share */
 export const loraCommand = commandHandler({
   parse: loraArgs,
-  async run(rt, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     switch (args.sub) {
       case 'train':
-        return train(rt, ctx, args);
+        return train(runtime, ctx, args);
       case 'list':
-        return list(rt, ctx);
+        return list(runtime, ctx);
       case 'delete': {
         const lora = await findOwn(client, args.name);
         await client.loras.delete.mutate({ id: lora.id });
-        rt.completions.invalidate(ctx.actor);
+        runtime.completions.invalidate(ctx.actor);
         await ctx.reply(say(`Deleted the LoRA “${lora.name}”.`));
         return;
       }

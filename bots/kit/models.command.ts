@@ -47,8 +47,8 @@ export function modelPicker(
 }
 
 /** The models and the current default, as the picker needs them. */
-export async function pickerData(rt: KitRuntime, ctx: CommandContext, category: Category | null) {
-  const client = rt.core.as(ctx.actor);
+export async function pickerData(runtime: KitRuntime, ctx: CommandContext, category: Category | null) {
+  const client = runtime.core.as(ctx.actor);
   const [models, me] = await Promise.all([
     client.catalog.list.query(category ? { category } : {}),
     client.me.get.query(),
@@ -59,8 +59,8 @@ export async function pickerData(rt: KitRuntime, ctx: CommandContext, category: 
 /** /models [category]: favorites first, price shown; the picker makes a model the default. */
 export const modelsCommand = commandHandler({
   parse: (parsed) => ({ category: (parsed.values.category as Category | undefined) ?? null }),
-  async run(rt, ctx, { category }) {
-    const { models, current } = await pickerData(rt, ctx, category);
+  async run(runtime, ctx, { category }) {
+    const { models, current } = await pickerData(runtime, ctx, category);
     const text: Inline[] = [category ? `${category} models:\n` : 'Models (★ favorite, ✓ your default):\n'];
     let lastCategory = '';
     for (const model of models) {

@@ -91,8 +91,8 @@ export function teamReply(team: TeamOverview, ctx: CommandContext, saved: boolea
  */
 export const teamCommand = commandHandler({
   parse: teamArgs,
-  async run(rt: KitRuntime, ctx, args) {
-    const client = rt.core.as(ctx.actor);
+  async run(runtime: KitRuntime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
     let team: TeamOverview;
     switch (args.sub) {
       case 'show':

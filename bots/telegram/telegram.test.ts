@@ -476,6 +476,10 @@ describe('team pools', () => {
     const group = tg.createGroupChat({ title: 'Studio', creator: olga });
     const said = (pattern: RegExp) => tg.waitForSent(group, (m) => pattern.test(m.text ?? ''), 15_000);
 
+    // The command menu comes from the kit's one list, new commands included.
+    expect(tg.commands()?.map((c) => c.command)).toEqual(
+      expect.arrayContaining(['generate', 'team', 'cancel']),
+    );
     tg.sendUserMessage(group, olga, '/team cap 0');
     const saved = await said(/^Studio: team credits\nSaved\. This group's pool: 200 credits/);
     expect(saved.text).toContain('Monthly cap per member: 0 credits');

@@ -177,6 +177,23 @@ describe('spending a team pool', () => {
     expect(memberBalance.team?.available).toBe(199);
   });
 
+  it('on Slack, where the pool always pays, a member of an admins-only pool is refused and nothing is held', async () => {
+    const space = { id: `T${randomUUID().slice(0, 8)}`, kind: 'workspace' as const, name: 'Strict Inc' };
+    const admin = await core.bot('slack', { userId: `UA-${space.id}`, space, spaceAdmin: true });
+    const member = await core.bot('slack', { userId: `UM-${space.id}`, space });
+    await admin.team.setSpenders.mutate({ spenders: 'admins' });
+    const before = await member.credits.balance.query();
+    const refused = await trpcError(
+      member.generations.create.mutate({ model: 'flux', input: { prompt: 'x' } }),
+    );
+    expect(refused).toMatchObject({
+      appCode: 'FORBIDDEN',
+      message: "Only this space's admins may spend its team credits",
+    });
+    expect(await member.credits.balance.query()).toEqual(before);
+    expect(before.team).toMatchObject({ available: 200, held: 0 });
+  });
+
   it('a new team pool receives its starter credits once, however many first calls race', async () => {
     const space = { id: `race-${randomUUID()}`, kind: 'group' as const, name: 'Racers' };
     const admins = await Promise.all(

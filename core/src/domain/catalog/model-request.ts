@@ -237,7 +237,12 @@ function needOf(field: ModelField): Need {
   return { field: field.name, label: field.label, type: field.type === 'text' ? 'text' : 'value' };
 }
 
-const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+const FILE_WORDS: Record<FileKind, string> = {
+  image: 'an image',
+  audio: 'an audio file',
+  video: 'a video',
+  archive: 'a zip archive',
+};
 
 function joinAnd(words: readonly string[]): string {
   if (words.length <= 1) return words[0] ?? '';
@@ -248,8 +253,7 @@ function joinAnd(words: readonly string[]): string {
 export function describeNeeds(model: Pick<CatalogModel, 'name' | 'fields'>, needs: readonly Need[]): string {
   const main = mainTextField(model)?.name;
   const words = needs.map((need) => {
-    if (need.type === 'file')
-      return `${article(need.fileKind ?? 'file')} ${need.fileKind ?? 'file'} (attach one)`;
+    if (need.type === 'file') return `${FILE_WORDS[need.fileKind ?? 'image']} (attach one)`;
     if (need.field === main) return 'a prompt saying what to make';
     return `${need.label.toLowerCase()} (the ${need.field} option)`;
   });

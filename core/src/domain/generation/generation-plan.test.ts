@@ -80,6 +80,14 @@ describe('choosing the model for a chat request', () => {
 
     const photo = await trpcError(bot.generations.plan.query({ model: 'trellis', prompt: 'a chair' }));
     expect(photo.message).toBe('TRELLIS (image to 3D) takes no text prompt; it needs an image (attach one)');
+    const voice = await trpcError(bot.generations.plan.query({ model: 'f5-tts', prompt: 'hello there' }));
+    expect(voice.message).toBe('F5-TTS voice cloning needs an audio file (attach one)');
+    const captioned = await trpcError(
+      bot.generations.plan.query({ model: 'whisper', prompt: 'what is said?', files: [{ kind: 'audio' }] }),
+    );
+    expect(captioned.message).toBe('Whisper takes no text prompt; leave the words out');
+    const transcript = await bot.generations.plan.query({ model: 'whisper', files: [{ kind: 'audio' }] });
+    expect(transcript).toMatchObject({ model: { id: 'fal-ai/whisper' }, fileFields: ['audio_url'] });
     const noPrompt = await trpcError(bot.generations.plan.query({ model: 'sdxl' }));
     expect(noPrompt.message).toBe('Stable Diffusion XL needs a prompt saying what to make');
   });

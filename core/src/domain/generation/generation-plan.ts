@@ -93,7 +93,7 @@ export async function planGeneration(
         throw AppError.invalidInput(`No ${category} model is available right now`, {
           model: ['none enabled'],
         });
-      throw refusal(first, fit(first), prompt, request.options);
+      throw refusal(first, fit(first), prompt, request.options, kinds);
     }
     model = chosen;
   } else {
@@ -112,7 +112,7 @@ export async function planGeneration(
         note = switchNote(alternative, askedFit);
       }
     }
-    if (model === asked && !askedFit.ok) throw refusal(asked, askedFit, prompt, request.options);
+    if (model === asked && !askedFit.ok) throw refusal(asked, askedFit, prompt, request.options, kinds);
   }
 
   const fileFields = assignFiles(model, kinds) as string[];
@@ -176,6 +176,7 @@ function refusal(
   why: Fit,
   prompt: string | undefined,
   options: RequestOptions | undefined,
+  kinds: readonly FileKind[],
 ): AppError {
   const problem = why.problem;
   if (!problem) return AppError.invalidInput(`${model.name} cannot run this request`);
@@ -189,9 +190,12 @@ function refusal(
         loras: ['not supported by this model'],
       });
     case 'prompt': {
-      const needs = missingInputs(model, new Set());
+      const attached = assignFiles(model, kinds).filter((f): f is string => f !== null);
+      const needs = missingInputs(model, new Set(attached));
       const takes =
-        needs.length > 0 ? `; ${describeNeeds(model, needs).replace(`${model.name} needs`, 'it needs')}` : '';
+        needs.length > 0
+          ? `; it needs ${describeNeeds(model, needs).slice(`${model.name} needs `.length)}`
+          : '; leave the words out';
       return new AppError('INVALID_INPUT', `${model.name} takes no text prompt${takes}`, {
         fieldErrors: { prompt: ['this model takes no prompt'] },
         needs,

@@ -1,24 +1,17 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import {
-  ackDeliveries,
-  claimDeliveries,
-  loadDeliveries,
-  releaseDeliveries,
-} from '../../domain/generation/deliveries.service';
-import { ACTIVE_STATUSES } from '../../domain/generation/generation.repo';
+import { ackDeliveries, streamDeliveries } from '../../domain/generation/deliveries.service';
 import {
   createGeneration,
   followUpGeneration,
   getGeneration,
-  ownedGeneration,
   quoteGeneration,
   rerollGeneration,
   resolveGenerationRef,
 } from '../../domain/generation/generation.service';
 import { planGeneration } from '../../domain/generation/generation-plan';
+import { followGeneration } from '../../domain/generation/generation-progress';
 import { cancelGeneration } from '../../domain/generation/pipeline';
-import type { AtelierEvent } from '../../events/event-bus';
 import { router, serviceProcedure, userProcedure } from '../trpc';
 
 const requestInput = z.strictObject({
@@ -75,10 +68,6 @@ const planInput = z.strictObject({
     .max(3)
     .optional(),
 });
-
-const LEASE_RECHECK_MS = 15_000;
-const sleep = (ms: number) =>
-  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
 export const generationsRouter = router({
   /** Validates, prices and accepts a generation; the price is held until it ends. */
@@ -166,24 +155,9 @@ export const generationsRouter = router({
     ),
 
   /** Server-sent state of one generation (status, queue position, percent) until it ends. */
-  progress: userProcedure.input(id).subscription(async function* ({ ctx, input, signal }) {
-    await ownedGeneration(ctx.deps.db, ctx.user.id, input.id);
-    const isMine = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'generation' }> =>
-      e.type === 'generation' && e.generationId === input.id;
-    const events = ctx.deps.events.stream(isMine, signal)[Symbol.asyncIterator]();
-    try {
-      let view = await getGeneration(ctx.deps, ctx.user.id, input.id);
-      yield view;
-      while (ACTIVE_STATUSES.includes(view.status)) {
-        const next = await events.next();
-        if (next.done) return;
-        view = await getGeneration(ctx.deps, ctx.user.id, input.id);
-        yield view;
-      }
-    } finally {
-      await events.return?.();
-    }
-  }),
+  progress: userProcedure
+    .input(id)
+    .subscription(({ ctx, input, signal }) => followGeneration(ctx.deps, ctx.user.id, input.id, signal)),
 });
 
 export const deliveriesRouter = router({
@@ -192,36 +166,8 @@ export const deliveriesRouter = router({
    * At-least-once: a bot acknowledges what it posted; whatever it did not is sent again on reconnect.
    */
   stream: serviceProcedure.subscription(async function* ({ ctx, signal }) {
-    const platform = ctx.service.platform;
-    const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' }> =>
-      e.type === 'delivery' && e.platform === platform;
-    // Listen before the first claim so nothing committed in between is missed.
-    const events = ctx.deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
-    const handedOut: number[] = [];
-    let nextEvent = events.next();
-    try {
-      while (!signal?.aborted) {
-        for (;;) {
-          const ids = await claimDeliveries(ctx.deps.db, platform);
-          for (const delivery of await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, ids)) {
-            handedOut.push(delivery.deliveryId);
-            yield tracked(String(delivery.deliveryId), delivery);
-          }
-          if (ids.length < 50) break;
-        }
-        // Wake on news, or now and then to pick up leases a crashed connection left to expire.
-        const woke = await Promise.race([nextEvent, sleep(LEASE_RECHECK_MS)]);
-        if (woke === 'timeout') continue;
-        if (woke.done) return;
-        nextEvent = events.next();
-      }
-    } finally {
-      await events.return?.();
-      // A clean disconnect hands back what was not acknowledged. Best effort: if this fails (say,
-      // during shutdown) the leases simply expire.
-      await releaseDeliveries(ctx.deps.db, platform, handedOut).catch((error: unknown) =>
-        ctx.logger.warn('could not release delivery leases; they will expire', { error: String(error) }),
-      );
+    for await (const delivery of streamDeliveries(ctx.deps, ctx.service.platform, signal)) {
+      yield tracked(String(delivery.deliveryId), delivery);
     }
   }),
 

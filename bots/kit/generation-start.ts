@@ -38,7 +38,7 @@ const WATCH_LIMIT_MS = 60 * 60_000;
  * the progress message with the reason. Returns the generation id, or null when refused.
  */
 export async function startGeneration(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   start: GenerationStart,
 ): Promise<string | null> {
@@ -53,21 +53,21 @@ export async function startGeneration(
       ...(start.private ? { private: true } : {}),
     });
   } catch (error) {
-    await finishOrPost(rt, ctx, ref, await errorReply(rt, ctx, error, 'generate'));
+    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'generate'));
     return null;
   }
-  watchProgress(rt, ctx, created.generation.id, ref, { ...start, price: created.price });
+  watchProgress(runtime, ctx, created.generation.id, ref, { ...start, price: created.price });
   return created.generation.id;
 }
 
 /** Ends the progress message, or posts the outcome anew when it can no longer be edited. */
 export async function finishOrPost(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   ref: MessageRef,
   reply: Reply,
 ): Promise<void> {
-  if (await rt.progress.finish(ref, reply, ctx.edit)) return;
+  if (await runtime.progress.finish(ref, reply, ctx.edit)) return;
   await ctx.post(reply);
 }
 
@@ -76,13 +76,13 @@ export async function finishOrPost(
  * delivery (which posts the media first); failures are shown at once.
  */
 export function watchProgress(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   generationId: string,
   ref: MessageRef,
   meta: Pick<GenerationStart, 'modelName' | 'price' | 'note' | 'private' | 'deliveredHere'>,
 ): void {
-  const client = rt.core.as(ctx.actor);
+  const client = runtime.core.as(ctx.actor);
   let done = false;
   let resolveEnded: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
@@ -93,7 +93,7 @@ export function watchProgress(
     done = true;
     clearTimeout(limit);
     subscription.unsubscribe();
-    rt.subscriptions.delete(handle);
+    runtime.subscriptions.delete(handle);
     resolveEnded();
   };
   const handle = { unsubscribe: stop };
@@ -116,30 +116,31 @@ export function watchProgress(
         if (done) return;
         const state = stateOf(view);
         if (!isFinal(view.status)) {
-          rt.progress.update(ref, progressReply(state, meta.note), ctx.edit);
+          runtime.progress.update(ref, progressReply(state, meta.note), ctx.edit);
           return;
         }
         stop();
         if (view.status !== 'succeeded') {
-          rt.background(finishOrPost(rt, ctx, ref, progressReply(state)));
+          runtime.background(finishOrPost(runtime, ctx, ref, progressReply(state)));
           return;
         }
         if (meta.deliveredHere === false) {
-          void rt.progress.finish(ref, progressReply(state), ctx.edit);
+          void runtime.progress.finish(ref, progressReply(state), ctx.edit);
           return;
         }
         // The delivery normally closes it; a replayed request whose delivery went out long ago does not.
-        rt.later(DELIVERY_GRACE_MS, () => {
-          if (!rt.progress.isFinished(ref)) void rt.progress.finish(ref, progressReply(state), ctx.edit);
+        runtime.later(DELIVERY_GRACE_MS, () => {
+          if (!runtime.progress.isFinished(ref))
+            void runtime.progress.finish(ref, progressReply(state), ctx.edit);
         });
       },
       onError(error) {
-        rt.logger.debug('progress subscription ended', { generationId, error: String(error) });
+        runtime.logger.debug('progress subscription ended', { generationId, error: String(error) });
         stop();
       },
       onComplete: stop,
     },
   );
-  rt.subscriptions.add(handle);
-  rt.background(ended);
+  runtime.subscriptions.add(handle);
+  runtime.background(ended);
 }
