@@ -23,11 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => fal.close());
 const t = useTestDatabase();
-const core = useTestCore(
-  t,
-  () => ({ PORT: String(port), FAL_KEY: DEFAULT_FAL_KEY, FAL_API_ROOT: fal.url }),
-  { worker: { sweepEverySeconds: 3600 }, jobPollSeconds: 0.5 },
-);
+const core = useTestCore(t, () => ({ PORT: String(port), FAL_KEY: DEFAULT_FAL_KEY, FAL_API_ROOT: fal.url }), {
+  worker: { sweepEverySeconds: 3600 },
+  jobPollSeconds: 0.5,
+});
 const app = useSlackApp(t, core);
 const slack = app.slack;
 
@@ -50,13 +49,15 @@ function contractMessage(m: TranscriptEntry): ContractMessage {
     text: m.text,
     texts: [...m.history.map((v) => v.text), m.text],
     labelsSeen: [...m.history.flatMap((v) => labelsOf(v.blocks)), ...labelsOf(m.blocks)],
-    actions: rows.flat().flatMap((e) =>
-      e.type === 'static_select'
-        ? (e.options ?? []).map((o) => ({ label: o.text.text, action: o.value }))
-        : e.value !== undefined
-          ? [{ label: e.text?.text ?? '', action: e.value }]
-          : [],
-    ),
+    actions: rows
+      .flat()
+      .flatMap((e) =>
+        e.type === 'static_select'
+          ? (e.options ?? []).map((o) => ({ label: o.text.text, action: o.value }))
+          : e.value !== undefined
+            ? [{ label: e.text?.text ?? '', action: e.value }]
+            : [],
+      ),
     actionRows: rows.length,
     longestRow: Math.max(0, ...rows.map((r) => r.length)),
     media: m.files.length,
