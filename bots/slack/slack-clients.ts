@@ -12,6 +12,8 @@ export type { WebClient };
  */
 export interface SlackClients {
   forTeam(teamId: string): Promise<WebClient>;
+  /** The workspace's name when the credentials carry it (an installation does), without asking Slack. */
+  teamName(teamId: string): Promise<string | undefined>;
 }
 
 export interface ClientOptions {
@@ -31,18 +33,17 @@ function newClient(token: string, opts: ClientOptions, teamId?: string): WebClie
 
 export function singleWorkspaceClients(botToken: string, opts: ClientOptions): SlackClients {
   const client = newClient(botToken, opts);
-  return { forTeam: async () => client };
+  return { forTeam: async () => client, teamName: async () => undefined };
 }
 
 export function installedClients(store: InstallationStore, opts: ClientOptions): SlackClients {
   const byToken = new Map<string, WebClient>();
+  const installationOf = (teamId: string) =>
+    store.fetchInstallation({ teamId, enterpriseId: undefined, isEnterpriseInstall: false });
   return {
+    teamName: async (teamId) => (await installationOf(teamId).catch(() => undefined))?.team?.name,
     async forTeam(teamId) {
-      const installation = await store.fetchInstallation({
-        teamId,
-        enterpriseId: undefined,
-        isEnterpriseInstall: false,
-      });
+      const installation = await installationOf(teamId);
       const token = installation.bot?.token;
       if (!token) throw new Error(`the Slack installation of ${teamId} has no bot token`);
       let client = byToken.get(token);

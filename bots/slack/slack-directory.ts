@@ -57,9 +57,16 @@ export class SlackDirectory {
     this.names.set(teamId, { value: name, at: Date.now() });
   }
 
-  /** A name known without asking Slack: what earlier requests said, else the id. */
-  teamLabel(teamId: string): string {
-    return this.names.get(teamId)?.value ?? teamId;
+  /**
+   * The workspace's name for its space in core, without a Slack call: learned at start-up (one
+   * workspace) or from the installation (several), else the id.
+   */
+  async teamLabel(teamId: string): Promise<string> {
+    const known = this.names.get(teamId)?.value;
+    if (known) return known;
+    const name = await this.clients.teamName(teamId);
+    if (name) this.rememberTeamName(teamId, name);
+    return name ?? teamId;
   }
 
   /** Slash commands and interactions name the member; events do not, so the last name seen is kept. */

@@ -38,7 +38,7 @@ export function installAppHome(app: App, w: SlackWiring, core: CoreConnection): 
     w.directory.saw(event.user, teamId);
     const actor = slackActor({
       teamId,
-      teamName: w.directory.teamLabel(teamId),
+      teamName: await w.directory.teamLabel(teamId),
       userId: event.user,
       userName: w.directory.personLabel(event.user),
     });

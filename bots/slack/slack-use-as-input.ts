@@ -86,7 +86,7 @@ export function installUseAsInput(app: App, w: SlackWiring, runCommand: RunComma
     const teamId = body.team?.id ?? view.team_id;
     const src: SlackSource = {
       teamId,
-      teamName: w.directory.teamLabel(teamId),
+      teamName: await w.directory.teamLabel(teamId),
       channel: metadata.channel,
       threadTs: metadata.thread,
       userId: body.user.id,

@@ -96,7 +96,7 @@ function installCommand(app: App, w: Wiring): void {
   app.command(SLASH_COMMAND, async ({ command, ack }: SlackCommandMiddlewareArgs) => {
     const src: SlackSource = {
       teamId: command.team_id,
-      teamName: w.directory.teamLabel(command.team_id),
+      teamName: await w.directory.teamLabel(command.team_id),
       channel: command.channel_id,
       userId: command.user_id,
       userName: w.directory.personLabel(command.user_id, command.user_name),
@@ -117,7 +117,7 @@ function installMentions(app: App, w: Wiring): void {
     if (!userId) return;
     const src: SlackSource = {
       teamId,
-      teamName: w.directory.teamLabel(teamId),
+      teamName: await w.directory.teamLabel(teamId),
       channel: event.channel,
       ...(event.thread_ts ? { threadTs: event.thread_ts } : {}),
       userId,
@@ -150,7 +150,7 @@ function installButtons(app: App, w: Wiring): void {
     const ts = body.container.message_ts ?? message?.ts ?? '';
     const src: SlackSource = {
       teamId: body.team.id,
-      teamName: w.directory.teamLabel(body.team.id),
+      teamName: await w.directory.teamLabel(body.team.id),
       channel: body.channel.id,
       ...(message?.thread_ts ? { threadTs: message.thread_ts } : {}),
       userId: body.user.id,

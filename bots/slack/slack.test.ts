@@ -340,3 +340,61 @@ describe('private answers and App Home', () => {
     expect(text).toContain('button fox');
   });
 });
+
+describe('several workspaces through OAuth', () => {
+  it('two workspaces installed through OAuth keep separate pools', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    await app.start({
+      kind: 'oauth',
+      clientId: slack.app.clientId,
+      clientSecret: slack.app.clientSecret,
+      stateSecret: 'state-secret-for-tests',
+      publicUrl: core.app.url,
+    });
+    const teams = ['Initech', 'Globex'].map((name) => {
+      const workspace = slack.world.addWorkspace({ name });
+      const owner = slack.world.addMember(workspace, { name: `${name} owner`, owner: true });
+      const channel = slack.world.addChannel(workspace, { name: 'art', members: [owner] });
+      return { workspace, owner, channel };
+    });
+    for (const { owner } of teams) {
+      expect((await slack.user.installThroughOAuth(`${core.app.url}/slack/install`, owner)).status).toBe(200);
+    }
+    const before = await Promise.all(teams.map(async (team) => (await poolOf(team.workspace))!));
+    expect(before[0]!.id).not.toBe(before[1]!.id);
+    // Each new pool starts with TEAM_STARTER_CREDITS.
+    expect(before.map((p) => p.available)).toEqual([200, 200]);
+
+    const [initech, globex] = teams as [(typeof teams)[number], (typeof teams)[number]];
+    await slack.user.slashCommand(initech.owner, initech.channel, '/atelier', 'gen initech fox one');
+    await slack.user.slashCommand(initech.owner, initech.channel, '/atelier', 'gen initech fox two');
+    await slack.user.slashCommand(globex.owner, globex.channel, '/atelier', 'gen globex fox');
+    await waitForResult(initech.channel, 'initech fox one');
+    await waitForResult(initech.channel, 'initech fox two');
+    await waitForResult(globex.channel, 'globex fox');
+    await waitUntil(
+      async () =>
+        (await poolOf(initech.workspace))!.held === 0 && (await poolOf(globex.workspace))!.held === 0,
+    );
+    expect((await poolOf(initech.workspace))!.available).toBe(before[0]!.available - 2);
+    expect((await poolOf(globex.workspace))!.available).toBe(before[1]!.available - 1);
+    const names = await t.db
+      .selectFrom('spaces')
+      .select('name')
+      .where(
+        'platform_space_id',
+        'in',
+        teams.map((team) => team.workspace.id),
+      )
+      .orderBy('name')
+      .execute();
+    expect(names.map((n) => n.name)).toEqual(['Globex', 'Initech']);
+    // Each workspace was answered with its own installation's token.
+    const uploads = slack.calls.filter(
+      (c) => c.method === 'files.completeUploadExternal' && c.outcome === 'ok',
+    );
+    expect(new Set(uploads.slice(-3).map((c) => c.teamId))).toEqual(
+      new Set([initech.workspace.id, globex.workspace.id]),
+    );
+  });
+});

@@ -30,6 +30,8 @@ interface Deps {
   db: Db;
   /** The core secret: installations are sealed with a key derived from it. */
   secret: string;
+  /** What a new workspace pool receives once (TEAM_STARTER_CREDITS). */
+  teamStarterCredits?: number;
 }
 
 const SEAL_PURPOSE = 'slack-installation';
@@ -61,12 +63,11 @@ export async function saveSlackInstallation(deps: Deps, installation: SlackInsta
   const key = installationKey(query);
   const team = query.isEnterpriseInstall ? null : installation.team;
   if (team) {
-    await ensureSpace(deps.db, {
-      platform: 'slack',
-      platformSpaceId: team.id,
-      kind: 'workspace',
-      name: team.name?.trim() || team.id,
-    });
+    await ensureSpace(
+      deps.db,
+      { platform: 'slack', platformSpaceId: team.id, kind: 'workspace', name: team.name?.trim() || team.id },
+      deps.teamStarterCredits ?? 0,
+    );
   }
   await deps.db.transaction().execute(async (tx) => {
     await repo.upsertInstallation(tx, {

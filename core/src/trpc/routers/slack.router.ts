@@ -49,7 +49,14 @@ const querySchema = z.object({
 export const slackRouter = router({
   installations: router({
     save: slackAppProcedure.input(installationSchema).mutation(async ({ ctx, input }) => {
-      await saveSlackInstallation({ db: ctx.deps.db, secret: ctx.deps.config.secret }, input);
+      await saveSlackInstallation(
+        {
+          db: ctx.deps.db,
+          secret: ctx.deps.config.secret,
+          teamStarterCredits: ctx.deps.config.teamStarterCredits,
+        },
+        input,
+      );
       return { saved: true as const };
     }),
     find: slackAppProcedure
