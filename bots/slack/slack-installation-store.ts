@@ -1,5 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
-import type { CoreClient } from '../kit/core-client';
+import { type CoreClient, coreFailure } from '../kit/core-client';
 
 export interface CachedStoreOptions {
   /** How long a fetched installation is used without asking core again. Default 60 s. */
@@ -12,7 +12,7 @@ export interface CachedStoreOptions {
 interface CacheEntry {
   installation: Installation;
   fetchedAt: number;
-  refreshing?: Promise<void>;
+  refreshing?: Promise<void> | undefined;
 }
 
 const cacheKey = (query: { isEnterpriseInstall?: boolean; enterpriseId?: string; teamId?: string }) =>
@@ -66,9 +66,11 @@ export function coreInstallationStore(core: CoreClient, opts: CachedStoreOptions
       if (entry && age < freshMs + staleMs) {
         entry.refreshing ??= load(query).then(
           () => undefined,
-          () => {
-            // Gone in core (uninstalled elsewhere) or core unreachable: forget it only in the first case.
-            cache.delete(cacheKey(query));
+          (error: unknown) => {
+            // Gone in core (uninstalled through another replica): forget it. Core unreachable: keep
+            // serving the copy and try again on the next request.
+            if (coreFailure(error).code === 'NOT_FOUND') cache.delete(cacheKey(query));
+            else delete entry.refreshing;
           },
         );
         return entry.installation;
