@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, type InstallationQuery, type InstallationStore } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  type InstallationQuery,
+  type InstallationStore,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import { type KitLogger, quietLogger } from '../kit/kit.types';
 import { boltLogger } from './slack-logger';
 import { dropRedeliveries } from './slack-redeliveries';
@@ -39,6 +45,11 @@ export interface SlackHttpAppOptions {
   auth: SlackAuth;
   /** SLACK_API_URL, e.g. `http://127.0.0.1:PORT/api/` (with the trailing slash). */
   apiUrl?: string;
+  /**
+   * SLACK_APP_TOKEN (xapp-...): Socket Mode. Slack then sends everything over a WebSocket the app
+   * opens, and nothing is served over HTTP (one workspace only: OAuth needs the install pages).
+   */
+  appToken?: string;
   logger?: KitLogger;
 }
 
@@ -50,6 +61,9 @@ export interface SlackHttpApp {
    * older than 5 minutes is answered 401 before anything runs.
    */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Socket Mode: opens the connection (HTTP mode has nothing to start). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
@@ -61,6 +75,32 @@ export function createSlackHttpApp(opts: SlackHttpAppOptions): SlackHttpApp {
   const logger = opts.logger ?? quietLogger;
   const clientOptions = opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {};
   const auth = opts.auth;
+  if (opts.appToken) {
+    if (auth.kind !== 'single-workspace')
+      throw new Error('Socket Mode serves one workspace: use SLACK_BOT_TOKEN');
+    const socket = new SocketModeReceiver({
+      appToken: opts.appToken,
+      logger: boltLogger(logger, 'slack-socket-mode'),
+      installerOptions: { clientOptions },
+    });
+    const app = new App({
+      receiver: socket,
+      token: auth.botToken,
+      clientOptions,
+      logger: boltLogger(logger),
+    });
+    installLifecycle(app, auth, logger);
+    return {
+      app,
+      handle: async () => false,
+      start: async () => {
+        await app.start();
+      },
+      stop: async () => {
+        await app.stop();
+      },
+    };
+  }
   const receiver = new HTTPReceiver({
     signingSecret: opts.signingSecret,
     endpoints: [SLACK_EVENTS_PATH],
@@ -94,8 +134,27 @@ export function createSlackHttpApp(opts: SlackHttpAppOptions): SlackHttpApp {
     logger: boltLogger(logger),
     ...(auth.kind === 'single-workspace' ? { token: auth.botToken } : {}),
   });
-  app.use(dropRedeliveries(logger));
+  installLifecycle(app, auth, logger);
 
+  return {
+    app,
+    start: async () => {},
+    stop: async () => {},
+    handle: async (req, res) => {
+      try {
+        await receiver.requestListener(req, res);
+        return true;
+      } catch (error) {
+        if (error instanceof Error && error.name === 'HTTPReceiverDeferredRequestError') return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/** Redelivered events dropped; installations removed when Slack says the app was uninstalled or its token revoked. */
+function installLifecycle(app: App, auth: SlackAuth, logger: KitLogger): void {
+  app.use(dropRedeliveries(logger));
   const forget = async (query: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }) => {
     if (auth.kind !== 'oauth') {
       logger.error('Slack revoked SLACK_BOT_TOKEN: reinstall the app and set the new token');
@@ -113,19 +172,6 @@ export function createSlackHttpApp(opts: SlackHttpAppOptions): SlackHttpApp {
   app.event('tokens_revoked', async ({ event, context }) => {
     if ((event.tokens.bot ?? []).length > 0) await forget(context);
   });
-
-  return {
-    app,
-    handle: async (req, res) => {
-      try {
-        await receiver.requestListener(req, res);
-        return true;
-      } catch (error) {
-        if (error instanceof Error && error.name === 'HTTPReceiverDeferredRequestError') return false;
-        throw error;
-      }
-    },
-  };
 }
 
 function installedPage(team: string): string {

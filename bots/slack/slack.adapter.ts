@@ -33,6 +33,8 @@ export interface SlackAppOptions {
     | { kind: 'oauth'; clientId: string; clientSecret: string; stateSecret: string; publicUrl: string };
   /** SLACK_API_URL: another Web API server (a proxy, a test fake); with the trailing slash. */
   apiUrl?: string;
+  /** SLACK_APP_TOKEN: Socket Mode instead of the HTTP Request URL (one workspace). */
+  appToken?: string;
   logger?: KitLogger;
   /** Minimum time between two edits of a progress message. Default 1000 ms. */
   progressEditIntervalMs?: number;
@@ -185,6 +187,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const http = createSlackHttpApp({
     signingSecret: opts.signingSecret,
     ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+    ...(opts.appToken ? { appToken: opts.appToken } : {}),
     logger,
     auth:
       opts.auth.kind === 'oauth'
@@ -222,10 +225,15 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     logger.error('slack request failed', { error: String(error) });
   });
   kit.consumeDeliveries(sender);
-  logger.info('slack app started', { mode: opts.auth.kind });
+  await http.start();
+  logger.info('slack app started', {
+    mode: opts.auth.kind,
+    transport: opts.appToken ? 'socket mode' : 'http',
+  });
   return {
     handle: http.handle,
     async stop() {
+      await http.stop();
       await tasks.drain();
       await kit.close();
     },

@@ -398,3 +398,21 @@ describe('several workspaces through OAuth', () => {
     );
   });
 });
+
+describe('Socket Mode', () => {
+  it('with SLACK_APP_TOKEN the app opens a WebSocket, acknowledges commands there and answers as usual', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    await app.start(undefined, { appToken: slack.app.appToken });
+    await waitUntil(() => slack.socketMode.connections === 1, { label: 'the Socket Mode connection' });
+
+    const typo = await slack.user.slashCommandOverSocket(bob, general, '/atelier', 'gen a fox --count many');
+    expect(typo.payload).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(typo.payload?.text)).toMatch(/^--count needs a whole number/);
+
+    const ack = await slack.user.slashCommandOverSocket(alice, general, '/atelier', 'gen socket fox');
+    expect(ack.payload).toBeUndefined();
+    await waitForResult(general, 'socket fox');
+    // Nothing goes over HTTP in Socket Mode: a signed request to the Request URL finds no app.
+    expect((await slack.user.slashCommand(alice, general, '/atelier', 'credits')).status).toBe(404);
+  });
+});

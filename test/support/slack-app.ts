@@ -8,7 +8,7 @@ import type { TestDatabase } from './db';
 export interface TestSlackApp {
   readonly slack: FakeSlack;
   /** Starts the app (again, after `stop`: a restart) with a fresh service token. */
-  start(auth?: SlackAppOptions['auth']): Promise<SlackApp>;
+  start(auth?: SlackAppOptions['auth'], extra?: Pick<SlackAppOptions, 'appToken'>): Promise<SlackApp>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +39,7 @@ export function useSlackApp(t: TestDatabase, core: TestCore): TestSlackApp {
   afterAll(() => slack.close());
   return {
     slack,
-    async start(auth) {
+    async start(auth, extra = {}) {
       await stop();
       const serviceToken = await createServiceToken(t.db, {
         name: `slack-test-${++tokens}`,
@@ -57,6 +57,7 @@ export function useSlackApp(t: TestDatabase, core: TestCore): TestSlackApp {
         apiUrl: slack.apiUrl,
         auth: auth ?? defaultAuth(),
         progressEditIntervalMs: 50,
+        ...extra,
       });
       return current;
     },

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, type Params, parseRequest, sendJson } from './slack-http';
 import type { Installation } from './slack-model';
+import type { SocketModeLink } from './slack-socket-mode';
 import { WEB_API_METHODS } from './slack-web-api';
 import { SlackFailure, type SlackWorld } from './slack-world';
 
@@ -28,7 +29,10 @@ export class SlackApiRoute {
   readonly calls: ApiCallRecord[] = [];
   private readonly injections = new Map<string, Injection[]>();
 
-  constructor(private readonly world: SlackWorld) {}
+  constructor(
+    private readonly world: SlackWorld,
+    private readonly socketMode: SocketModeLink,
+  ) {}
 
   rateLimit(method: string, opts: { retryAfterSeconds: number; times?: number }): void {
     this.inject(method, {
@@ -60,6 +64,17 @@ export class SlackApiRoute {
     const { params } = await parseRequest(req);
     const record: ApiCallRecord = { method, params, at: this.world.now(), outcome: 'ok' };
     this.calls.push(record);
+    // Socket Mode's one method takes the app-level token, not a bot token.
+    if (method === 'apps.connections.open') {
+      const ok = bearerToken(req, params) === this.world.app.appToken;
+      record.outcome = ok ? 'ok' : 'invalid_auth';
+      sendJson(
+        res,
+        200,
+        ok ? { ok, url: this.socketMode.openUrl(this.world.baseUrl) } : { ok, error: 'invalid_auth' },
+      );
+      return;
+    }
     const spec = WEB_API_METHODS[method];
     if (!spec) {
       record.outcome = 'unknown_method';

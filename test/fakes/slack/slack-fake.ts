@@ -15,6 +15,7 @@ import type {
   Workspace,
 } from './slack-model';
 import { handleResponseUrl } from './slack-response-url-route';
+import { SocketModeLink } from './slack-socket-mode';
 import { transcriptLines } from './slack-transcript';
 import { SlackUserSide } from './slack-user-side';
 import { mimeFor } from './slack-web-api';
@@ -69,6 +70,8 @@ export const DEFAULT_SCOPES = [
 export class FakeSlack {
   readonly world: SlackWorld;
   readonly user: SlackUserSide;
+  /** Socket Mode: the app's WebSocket connections (opened with apps.connections.open). */
+  readonly socketMode: SocketModeLink;
   private readonly api: SlackApiRoute;
   private server: Server | undefined;
 
@@ -78,13 +81,15 @@ export class FakeSlack {
       clientId: app.clientId ?? `${Math.floor(Math.random() * 1e12)}.${Math.floor(Math.random() * 1e12)}`,
       clientSecret: app.clientSecret ?? randomToken('secret'),
       signingSecret: app.signingSecret ?? randomToken('signing'),
+      appToken: app.appToken ?? randomToken('xapp-1'),
       redirectUrls: app.redirectUrls ?? [],
       scopes: app.scopes ?? DEFAULT_SCOPES,
       commands: app.commands ?? ['/atelier'],
       ...(app.requestUrl ? { requestUrl: app.requestUrl } : {}),
     });
-    this.api = new SlackApiRoute(this.world);
-    this.user = new SlackUserSide(this.world);
+    this.socketMode = new SocketModeLink(this.world.app.appId);
+    this.api = new SlackApiRoute(this.world, this.socketMode);
+    this.user = new SlackUserSide(this.world, this.socketMode);
   }
 
   get app(): SlackAppConfig {
@@ -112,6 +117,10 @@ export class FakeSlack {
         else res.destroy();
       });
     });
+    server.on('upgrade', (req, socket, head) => {
+      if ((req.url ?? '').startsWith('/link/')) this.socketMode.upgrade(req, socket, head);
+      else socket.destroy();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
     this.world.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -122,6 +131,7 @@ export class FakeSlack {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
+    this.socketMode.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

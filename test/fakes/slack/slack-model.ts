@@ -5,6 +5,8 @@ export interface SlackAppConfig {
   clientId: string;
   clientSecret: string;
   signingSecret: string;
+  /** App-level token (xapp-...) for Socket Mode's apps.connections.open. */
+  appToken: string;
   /** The app's one Request URL (slash commands, interactivity and events), as in its manifest. */
   requestUrl?: string;
   /** Where OAuth sends the user back; checked against `redirect_uri` when one is given. */

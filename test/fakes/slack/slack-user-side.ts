@@ -9,6 +9,7 @@ import {
 } from './slack-payloads';
 import { applyResponse, type ResponseMessage } from './slack-response-url-route';
 import { signedHeaders } from './slack-signing';
+import type { Acknowledgement, SocketModeLink } from './slack-socket-mode';
 import { SlackFailure, type SlackWorld } from './slack-world';
 
 /** How a request to the app is signed; tests use the last two to check the app refuses it. */
@@ -42,7 +43,10 @@ export interface Delivery {
  * closed modal for view submissions).
  */
 export class SlackUserSide {
-  constructor(private readonly world: SlackWorld) {}
+  constructor(
+    private readonly world: SlackWorld,
+    private readonly socketMode: SocketModeLink,
+  ) {}
 
   private requestUrl(): string {
     const url = this.world.app.requestUrl;
@@ -129,6 +133,37 @@ export class SlackUserSide {
     const delivery = await this.send(body, 'application/x-www-form-urlencoded', opts);
     this.applyAck(delivery, this.world.responseUrlRecord(responseUrl));
     return { ...delivery, responseUrl, triggerId };
+  }
+
+  /** The same slash command over Socket Mode: an envelope on the app's WebSocket, acknowledged there. */
+  async slashCommandOverSocket(
+    member: Member,
+    channel: Channel,
+    command: string,
+    text: string,
+  ): Promise<Acknowledgement> {
+    if (!this.world.app.commands.includes(command))
+      throw new Error(`${command} is not in the app's manifest`);
+    const triggerId = this.world.issueTrigger(member);
+    const responseUrl = this.world.issueResponseUrl({
+      teamId: member.teamId,
+      channel: channel.id,
+      userId: member.id,
+    });
+    const payload = Object.fromEntries(
+      new URLSearchParams(
+        slashCommandBody(this.world, { member, channel, command, text, triggerId, responseUrl }),
+      ),
+    );
+    const ack = await this.socketMode.deliver('slash_commands', payload);
+    if (ack.payload)
+      applyResponse(
+        this.world,
+        this.world.responseUrlRecord(responseUrl),
+        ack.payload as ResponseMessage,
+        'ack',
+      );
+    return ack;
   }
 
   /** A member's message mentioning the app (posted to the channel), then the app_mention event. */
