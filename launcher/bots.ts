@@ -69,13 +69,17 @@ export async function startEnabledBots(opts: {
       signingSecret,
       auth: slackAuth,
       ...(config.env.SLACK_API_URL ? { apiUrl: config.env.SLACK_API_URL } : {}),
+      ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
       logger: logger.child({ bot: 'slack' }),
     });
-    // Slash commands, interactivity and events share one Request URL on core's server: /slack/events.
+    // Slash commands, interactivity and events share one Request URL on core's server: /slack/events
+    // (in Socket Mode the app serves nothing over HTTP and the mount answers no request).
     core.mount({ prefix: SLACK_PATH_PREFIX, name: 'slack', handle: slack.handle });
     logger.info('Slack app started', {
       mode: slackAuth.kind,
-      requestUrl: `${config.publicUrl ?? core.url}${SLACK_PATH_PREFIX}/events`,
+      ...(config.env.SLACK_APP_TOKEN
+        ? { transport: 'socket mode' }
+        : { requestUrl: `${config.publicUrl ?? core.url}${SLACK_PATH_PREFIX}/events` }),
     });
     stops.push(() => slack.stop());
   } else if (slackAuth) {
@@ -85,12 +89,6 @@ export async function startEnabledBots(opts: {
   } else {
     logger.info('Slack app disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it');
   }
-  if (config.env.SLACK_APP_TOKEN) {
-    logger.warn(
-      'SLACK_APP_TOKEN is set, but Socket Mode is not part of this build; Slack uses /slack/events',
-    );
-  }
-
   for (const [variable, platform] of [['DISCORD_TOKEN', 'Discord']] as const) {
     if (config.env[variable])
       logger.warn(`${platform} bot is not part of this build yet; ${variable} is ignored`);

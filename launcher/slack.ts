@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     signingSecret,
     auth,
     ...(config.env.SLACK_API_URL ? { apiUrl: config.env.SLACK_API_URL } : {}),
+    ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
     logger,
   });
   const server = createServer((req, res) => {
