@@ -6,6 +6,7 @@ import * as scopedRequestKeys from './2026-12-01-01-scoped-request-keys';
 import * as hardening from './2026-12-01-02-hardening';
 import * as teamPools from './2026-12-01-03-team-pools';
 import * as webBillingModeration from './2026-12-01-04-web-billing-moderation';
+import * as slackInstallations from './2026-12-01-05-slack-installations';
 
 /** Every migration, in order. A new migration file is added here too (names sort by date). */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-02-hardening': hardening,
   '2026-12-01-03-team-pools': teamPools,
   '2026-12-01-04-web-billing-moderation': webBillingModeration,
+  '2026-12-01-05-slack-installations': slackInstallations,
 };

@@ -113,6 +113,9 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optional,
   SLACK_API_URL: url,
   SLACK_APP_TOKEN: optional,
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  SLACK_STATE_SECRET: optional,
 });
 
 export type Env = z.infer<typeof envSchema>;

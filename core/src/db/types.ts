@@ -407,6 +407,23 @@ export interface ThrottleCountersTable {
   window_ends_at: Timestamp;
 }
 
+export interface SlackInstallationsTable {
+  id: Generated<string>;
+  /** `T:<team id>` for a workspace install, `E:<enterprise id>` for an org-wide install. */
+  installation_key: string;
+  team_id: string | null;
+  enterprise_id: string | null;
+  is_enterprise_install: boolean;
+  team_name: string | null;
+  app_id: string | null;
+  bot_user_id: string | null;
+  installed_by: string | null;
+  /** Bolt's installation record sealed with the core secret (see secrets/seal.ts); null once uninstalled. */
+  sealed_installation: string | null;
+  installed_at: Timestamp;
+  uninstalled_at: Timestamp | null;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -439,6 +456,7 @@ export interface DB {
   gallery_reports: GalleryReportsTable;
   loras: LorasTable;
   lora_shares: LoraSharesTable;
+  slack_installations: SlackInstallationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
