@@ -10,7 +10,12 @@ import {
   type Space,
   type User,
 } from '../domain/accounts/accounts.service';
-import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import {
+  type ServiceCaller,
+  verifyServiceToken,
+  verifySession,
+  type WebSession,
+} from '../domain/auth/auth.service';
 import type { EventBus } from '../events/event-bus';
 import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
@@ -35,7 +40,7 @@ export interface Deps {
 export type Caller =
   | { kind: 'anonymous'; authError?: string }
   | { kind: 'service'; service: ServiceCaller; user: User | null; space: Space | null }
-  | { kind: 'web'; user: User; sessionToken: string };
+  | { kind: 'web'; user: User; session: WebSession; sessionToken: string };
 
 export interface Context {
   deps: Deps;
@@ -44,6 +49,13 @@ export interface Context {
   logger: Logger;
   /** Response headers a procedure may set (the web session cookie). */
   resHeaders: ResponseHeaders | null;
+  /**
+   * Whether a mutation from this request is safe from cross-site request forgery: it carries its
+   * credentials in the Authorization header (a browser never adds that on its own), or it sends the
+   * CSRF_HEADER (a cross-site page cannot without a CORS preflight, which core never grants) and is
+   * not marked cross-site by the browser.
+   */
+  csrfSafe: boolean;
 }
 
 export interface ResponseHeaders {
@@ -51,6 +63,8 @@ export interface ResponseHeaders {
 }
 
 export const SESSION_COOKIE = 'atelier_session';
+/** Sent by the web app with every mutation (any value); see Context.csrfSafe. */
+export const CSRF_HEADER = 'x-atelier-csrf';
 
 /** The `x-atelier-actor` header as core validates it (see wire/actor-header.ts). */
 export const actorSchema = z.object({
@@ -112,9 +126,14 @@ export class ActorResolver {
   }
 }
 
-function bearer(headers: Headers): string | null {
+function authorizationBearer(headers: Headers): string | null {
   const auth = headers.get('authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null;
+}
+
+function bearer(headers: Headers): string | null {
+  const fromHeader = authorizationBearer(headers);
+  if (fromHeader) return fromHeader;
   const cookie = headers.get('cookie') ?? '';
   const match = cookie.match(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`));
   return match?.[1] ?? null;
@@ -137,9 +156,9 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
     const { user, space } = await deps.actors.actor(service.platform, claim);
     return { kind: 'service', service, user, space };
   }
-  const user = await verifySession(deps.db, token);
-  if (!user) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
-  return { kind: 'web', user, sessionToken: token };
+  const session = await verifySession(deps.db, token);
+  if (!session) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
+  return { kind: 'web', user: session.user, session, sessionToken: token };
 }
 
 /** Builds a request's context from its headers. Bad credentials make an anonymous caller, refused later. */
@@ -151,5 +170,15 @@ export async function createContext(
   const requestId = headers.get('x-request-id') ?? randomUUID();
   const caller = await resolveCaller(deps, headers);
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
-  return { deps, caller, requestId, resHeaders, logger: deps.logger.child({ requestId, userId }) };
+  const csrfSafe =
+    authorizationBearer(headers) !== null ||
+    (headers.has(CSRF_HEADER) && headers.get('sec-fetch-site') !== 'cross-site');
+  return {
+    deps,
+    caller,
+    requestId,
+    resHeaders,
+    csrfSafe,
+    logger: deps.logger.child({ requestId, userId }),
+  };
 }

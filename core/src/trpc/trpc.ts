@@ -4,7 +4,7 @@ import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
 import { transformer } from '../wire/transformer';
-import type { Context } from './context';
+import { type Context, CSRF_HEADER } from './context';
 import { TRPC_CODE_FOR } from './error-map';
 
 const t = initTRPC.context<Context>().create({
@@ -48,8 +48,19 @@ const errors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
+const csrf = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && !ctx.csrfSafe) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `Cross-site request refused: send the ${CSRF_HEADER} header from the web app`,
+    });
+  }
+  return next();
+});
+
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(errors);
+export const publicProcedure = t.procedure.use(errors).use(csrf);
 
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -67,12 +78,20 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       ctx: {
         user: caller.user as User,
         space: caller.space as Space | null,
+        spaceAdmin: false,
         platform: caller.service.platform as Platform,
       },
     });
   }
   if (caller.kind === 'web') {
-    return next({ ctx: { user: caller.user, space: null as Space | null, platform: 'web' as Platform } });
+    return next({
+      ctx: {
+        user: caller.user,
+        space: caller.session.space,
+        spaceAdmin: caller.session.spaceAdmin,
+        platform: 'web' as Platform,
+      },
+    });
   }
   throw new TRPCError({
     code: 'UNAUTHORIZED',
@@ -83,10 +102,23 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   });
 });
 
-/** A signed-in web user with the moderator or admin role. Bot tokens never qualify. */
+/** A user a bot acts for (with the space the command came from); web sessions do not qualify. */
+export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== 'service') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a bot can ask for this on behalf of a user' });
+  }
+  return next();
+});
+
+/**
+ * Staff signed in with a password, with the moderator or admin role. Bot tokens never qualify, and
+ * neither does a session opened by a bot's sign-in link (whoever holds a chat account is not staff).
+ */
 export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
-  if (caller.kind !== 'web') throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  if (caller.kind !== 'web' || caller.session.kind !== 'password') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  }
   if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Moderators and admins only' });
   }
@@ -102,6 +134,7 @@ export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
 function unauthorizedMessage(ctx: Context): string {
   if (ctx.caller.kind === 'anonymous' && ctx.caller.authError) return ctx.caller.authError;
   if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
+  if (ctx.caller.kind === 'web') return 'Sign in with a staff account first';
   return 'Sign in first';
 }
 

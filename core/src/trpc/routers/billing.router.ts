@@ -1,14 +1,19 @@
-import { createBillingLink } from '../../domain/billing/billing-link';
-import * as creditsRepo from '../../domain/credits/credits.repo';
-import { router, userProcedure } from '../trpc';
+import { z } from 'zod';
+import { createSignInLink } from '../../domain/auth/sign-in-links.service';
+import { botUserProcedure, router } from '../trpc';
+import { signInLinkView } from '../views';
 
 export const billingRouter = router({
-  /** A short-lived signed link to the billing page (/buy in chat); tops up the space's pool when it has one. */
-  link: userProcedure.mutation(async ({ ctx }) => {
-    const team = ctx.space ? await creditsRepo.findTeamAccount(ctx.deps.db, ctx.space.id) : undefined;
-    return createBillingLink(ctx.deps.config.secret, ctx.deps.baseUrl, {
-      userId: ctx.user.id,
-      accountId: team?.id,
-    });
-  }),
+  /** `/buy` in chat: a one-time sign-in link that opens the billing page (see auth.createSignInLink). */
+  link: botUserProcedure
+    .input(z.strictObject({ spaceAdmin: z.boolean().default(false) }).default({ spaceAdmin: false }))
+    .output(signInLinkView)
+    .mutation(({ ctx, input }) =>
+      createSignInLink(ctx.deps, {
+        userId: ctx.user.id,
+        space: ctx.space,
+        spaceAdmin: input.spaceAdmin,
+        purpose: 'billing',
+      }),
+    ),
 });
