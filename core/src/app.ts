@@ -7,6 +7,7 @@ import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
+import { createWebAppRoutes } from './http/web-app.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -38,6 +39,8 @@ export interface CoreOptions {
   provider?: GenerationProvider;
   /** Job polling interval in seconds (tests use a shorter one). */
   jobPollSeconds?: number;
+  /** The built web app to serve (default: web-admin/dist in the repository). */
+  webAppDir?: string;
 }
 
 /** The object store from configuration: S3 when configured, else local disk served under /files. */
@@ -110,6 +113,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
+  routes.push(...createWebAppRoutes({ dir: opts.webAppDir, baseUrl, logger }));
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
 
   const worker = opts.worker

@@ -1,0 +1,38 @@
+import { Navigate, Route, Routes } from 'react-router';
+import { AccountPage } from './pages/account';
+import { AccountsPage } from './pages/accounts';
+import { AuditPage } from './pages/audit';
+import { CatalogPage } from './pages/catalog';
+import { GalleryPage } from './pages/gallery';
+import { ModerationPage } from './pages/moderation';
+import { NotFoundPage } from './pages/not-found';
+import { SignInHelpPage, SignInLinkPage } from './pages/sign-in-link';
+import { StaffLoginPage } from './pages/staff-login';
+import { PublicLayout, StaffLayout } from './ui/layout';
+
+/**
+ * The app's areas: /admin (staff, password sessions), /billing (users from a bot's sign-in link),
+ * /gallery (everyone). /studio (the web studio) joins the user area next to /billing.
+ */
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/admin/login" element={<StaffLoginPage />} />
+      <Route path="/admin" element={<StaffLayout />}>
+        <Route index element={<Navigate to="/admin/moderation" replace />} />
+        <Route path="moderation" element={<ModerationPage />} />
+        <Route path="audit" element={<AuditPage />} />
+        <Route path="accounts" element={<AccountsPage />} />
+        <Route path="accounts/:accountId" element={<AccountPage />} />
+        <Route path="catalog" element={<CatalogPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+      <Route element={<PublicLayout />}>
+        <Route path="/gallery" element={<GalleryPage />} />
+        <Route path="/auth/link" element={<SignInLinkPage />} />
+        <Route path="/signin" element={<SignInHelpPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
