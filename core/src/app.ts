@@ -2,11 +2,13 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { createStripeClient } from './domain/billing/stripe-client';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
+import { createStripeWebhookRoute } from './http/stripe-webhook.route';
 import { createWebAppRoutes } from './http/web-app.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
@@ -85,6 +87,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     jobs,
     provider,
     events,
+    stripe: createStripeClient(config),
   };
 
   const routes: Route[] = [];
@@ -113,6 +116,16 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
+  routes.push({
+    prefix: '/webhooks/stripe',
+    name: 'stripe_webhook',
+    handle: createStripeWebhookRoute({
+      db,
+      stripe: deps.stripe,
+      webhookSecret: config.stripe?.webhookSecret,
+      logger,
+    }),
+  });
   routes.push(...createWebAppRoutes({ dir: opts.webAppDir, baseUrl, logger }));
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
@@ -35,6 +36,8 @@ export interface Deps {
   jobs: JobQueue;
   provider: GenerationProvider;
   events: EventBus;
+  /** Null when STRIPE_SECRET_KEY is unset: billing procedures say it is not configured. */
+  stripe: Stripe | null;
 }
 
 export type Caller =

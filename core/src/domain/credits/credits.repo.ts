@@ -337,3 +337,30 @@ export function listPendingHoldsOlderThan(db: DbOrTx, cutoff: Date, limit: numbe
     .limit(limit)
     .execute();
 }
+
+/** Locks an account's balance row and returns it (for a change that depends on what is there). */
+export function lockAccount(tx: Tx, accountId: string): Promise<CreditAccountRow | undefined> {
+  return tx
+    .selectFrom('credit_accounts')
+    .selectAll()
+    .where('id', '=', accountId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export function findEntryByKey(db: DbOrTx, idempotencyKey: string) {
+  return db
+    .selectFrom('credit_entries')
+    .selectAll()
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+}
+
+/** Marks an account for an admin's attention (keeps the first time it was flagged). */
+export function flagAccount(tx: Tx, accountId: string, reason: string) {
+  return tx
+    .updateTable('credit_accounts')
+    .set((eb) => ({ flagged_at: eb.fn.coalesce('flagged_at', sql<Date>`now()`), flag_reason: reason }))
+    .where('id', '=', accountId)
+    .execute();
+}

@@ -146,6 +146,44 @@ export async function removeCredits(
   return { applied, balance: await getBalance(tx, input.accountId) };
 }
 
+/**
+ * Takes up to `max` credits out of available, never below zero, exactly once per key (a refund's
+ * claw-back when the buyer already spent some). Returns how many it took; a replayed key returns what
+ * the first call took. The balance row is locked so the amount taken is the amount there.
+ */
+export async function removeUpTo(
+  tx: Tx,
+  input: {
+    accountId: string;
+    max: number;
+    kind: Extract<EntryKind, 'refund' | 'adjustment'>;
+    idempotencyKey: string;
+    reason: string;
+    externalRef?: string | null;
+  },
+): Promise<{ taken: number; balance: Balance }> {
+  const previous = await repo.findEntryByKey(tx, input.idempotencyKey);
+  if (previous) return { taken: -previous.amount, balance: await getBalance(tx, input.accountId) };
+  const account = await repo.lockAccount(tx, input.accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  const taken = Math.min(Math.max(input.max, 0), account.available);
+  if (taken === 0) return { taken, balance: toBalance(account) };
+  const { balance } = await removeCredits(tx, {
+    accountId: input.accountId,
+    amount: taken,
+    kind: input.kind,
+    idempotencyKey: input.idempotencyKey,
+    reason: input.reason,
+    externalRef: input.externalRef ?? null,
+  });
+  return { taken, balance };
+}
+
+/** Flags an account for admins (a claw-back fell short); the reason is shown on its account page. */
+export async function flagAccount(tx: Tx, accountId: string, reason: string): Promise<void> {
+  await repo.flagAccount(tx, accountId, reason);
+}
+
 /** Positive adjustments are grants with kind 'adjustment'; kept apart so the ledger shows who did what. */
 export async function adjustCredits(
   tx: Tx,

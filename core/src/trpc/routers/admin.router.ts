@@ -111,15 +111,38 @@ export const adminRouter = router({
       }),
     ),
 
+  /** The audit log, newest first: who, what, when, why; `query` searches action, target, reason and actor. */
   audit: moderatorProcedure
     .input(
       z
         .strictObject({
           cursor: z.number().int().positive().optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+          query: z.string().trim().min(1).max(200).optional(),
+          action: z.string().trim().min(1).max(100).optional(),
+          actorUserId: z.uuid().optional(),
           targetType: z.string().max(50).optional(),
           targetId: z.string().max(200).optional(),
         })
-        .default({}),
+        .default({ limit: 50 }),
+    )
+    .output(
+      z.object({
+        events: z.array(
+          z.object({
+            id: z.number().int(),
+            actorUserId: z.uuid().nullable(),
+            actorName: z.string().nullable(),
+            action: z.string(),
+            targetType: z.string(),
+            targetId: z.string(),
+            reason: z.string().nullable(),
+            data: z.record(z.string(), z.unknown()),
+            createdAt: z.date(),
+          }),
+        ),
+        nextCursor: z.number().int().nullable(),
+      }),
     )
     .query(({ ctx, input }) => listAudit(ctx.deps.db, { beforeId: input.cursor, ...input })),
 
