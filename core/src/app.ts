@@ -7,6 +7,7 @@ import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
+import { createPagePreviews } from './http/page-previews';
 import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
 import { createStripeWebhookRoute } from './http/stripe-webhook.route';
 import { createWebAppRoutes } from './http/web-app.route';
@@ -126,7 +127,9 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       logger,
     }),
   });
-  routes.push(...createWebAppRoutes({ dir: opts.webAppDir, baseUrl, logger }));
+  routes.push(
+    ...createWebAppRoutes({ dir: opts.webAppDir, baseUrl, logger, preview: createPagePreviews(deps) }),
+  );
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
 
   const worker = opts.worker

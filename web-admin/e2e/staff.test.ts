@@ -25,10 +25,10 @@ async function publishedItem(prompt: string) {
   return { id: generation.id, userId: user.id, accountId };
 }
 
-async function reportedBy(id: string, reason: string) {
+async function reportedBy(id: string, details: string) {
   const { platformUserId } = await makeUser(t.db, { platform: 'telegram' });
   const bot = await core.bot('telegram', { userId: platformUserId });
-  await bot.gallery.report.mutate({ id, reason });
+  await bot.gallery.report.mutate({ id, reason: 'spam', details });
 }
 
 describe('staff sign-in', () => {
@@ -64,10 +64,11 @@ describe('moderation', () => {
 
     const page = await browser.page();
     await browser.signInAsStaff(page, 'admin');
-    await page.goto('/admin/moderation?state=approved');
+    await page.getByRole('tab', { name: 'Reported' }).click();
     const card = page.getByRole('article', { name: 'a neon koi pond by Ada Artist' });
     await expect.poll(() => card.getByText('1 report').count()).toBe(1);
-    await expect.poll(() => card.getByText('Spam: posted in every channel').count()).toBe(1);
+    expect(await card.getByText('Spam').first().count()).toBe(1);
+    expect(await card.getByText('“Spam: posted in every channel”').count()).toBe(1);
     await expectAccessible(page);
     await screenshot(page, 'moderation-queue');
 
@@ -87,7 +88,7 @@ describe('moderation', () => {
     expect(await gallery.getByRole('link', { name: 'a neon koi pond' }).count()).toBe(0);
 
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByLabel('Target id').fill(item.id);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('reported by users');
     await page.getByRole('button', { name: 'Search' }).click();
     const row = page.getByRole('row', { name: /gallery\.remove/ });
     await expect.poll(() => row.count()).toBe(1);
@@ -108,7 +109,7 @@ describe('moderation', () => {
 
     const page = await browser.page();
     await browser.signInAsStaff(page, 'moderator');
-    await page.goto('/admin/moderation?state=hidden');
+    await page.goto('/admin/moderation?view=hidden');
     const one = page.getByRole('article', { name: 'pending one by Ada Artist' });
     await one.waitFor();
     await one.focus();
@@ -217,6 +218,7 @@ describe('keyboard', () => {
     const page = await browser.page();
     await browser.signInAsStaff(page, 'admin');
     await page.goto('/admin/audit');
+    await page.getByRole('link', { name: 'Skip to content' }).waitFor({ state: 'attached' });
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await tabTo(page, 'Accounts');

@@ -2,8 +2,11 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AccountPage } from './pages/account';
 import { AccountsPage } from './pages/accounts';
 import { AuditPage } from './pages/audit';
+import { BillingCancelPage, BillingPage, BillingSuccessPage } from './pages/billing';
+import { BlocklistPage } from './pages/blocklist';
 import { CatalogPage } from './pages/catalog';
 import { GalleryPage } from './pages/gallery';
+import { GalleryItemPage } from './pages/gallery-item';
 import { ModerationPage } from './pages/moderation';
 import { NotFoundPage } from './pages/not-found';
 import { SignInHelpPage, SignInLinkPage } from './pages/sign-in-link';
@@ -21,6 +24,7 @@ export function AppRoutes() {
       <Route path="/admin" element={<StaffLayout />}>
         <Route index element={<Navigate to="/admin/moderation" replace />} />
         <Route path="moderation" element={<ModerationPage />} />
+        <Route path="blocklist" element={<BlocklistPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="accounts" element={<AccountsPage />} />
         <Route path="accounts/:accountId" element={<AccountPage />} />
@@ -29,6 +33,12 @@ export function AppRoutes() {
       </Route>
       <Route element={<PublicLayout />}>
         <Route path="/gallery" element={<GalleryPage />} />
+        <Route path="/gallery/:id" element={<GalleryItemPage />} />
+        <Route path="/billing" element={<BillingPage />} />
+        <Route path="/billing/success" element={<BillingSuccessPage />} />
+        <Route path="/billing/cancel" element={<BillingCancelPage />} />
+        {/* The web studio (/studio) is the next area; until it ships, a /web link lands on the user's credits. */}
+        <Route path="/studio/*" element={<Navigate to="/billing" replace />} />
         <Route path="/auth/link" element={<SignInLinkPage />} />
         <Route path="/signin" element={<SignInHelpPage />} />
         <Route path="*" element={<NotFoundPage />} />

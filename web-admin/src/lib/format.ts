@@ -24,3 +24,13 @@ export const CATEGORY_LABELS: Record<string, string> = {
   '3d': '3D',
   audio: 'Audio & voice',
 };
+
+/** Why a gallery item was reported (core's report categories). */
+export const REPORT_REASON_LABELS: Record<string, string> = {
+  sexual: 'Sexual content',
+  violence: 'Violence',
+  hate: 'Hate',
+  illegal: 'Illegal',
+  spam: 'Spam',
+  other: 'Other',
+};

@@ -18,13 +18,16 @@ const TARGET_TYPES = [
 export function AuditPage() {
   usePageTitle('Audit log');
   const [params, setParams] = useSearchParams();
+  const query = params.get('q') ?? '';
   const targetType = params.get('targetType') ?? '';
   const targetId = params.get('targetId') ?? '';
-  const [draft, setDraft] = useState({ targetType, targetId });
+  const [draft, setDraft] = useState({ query, targetType, targetId });
   const log = useInfiniteQuery({
-    queryKey: ['admin.audit', targetType, targetId],
+    queryKey: ['admin.audit', query, targetType, targetId],
     queryFn: ({ pageParam }) =>
       api.admin.audit.query({
+        limit: 50,
+        ...(query ? { query } : {}),
         ...(targetType ? { targetType } : {}),
         ...(targetId ? { targetId } : {}),
         ...(pageParam ? { cursor: pageParam } : {}),
@@ -36,6 +39,7 @@ export function AuditPage() {
   const onSearch = (event: FormEvent) => {
     event.preventDefault();
     const next = new URLSearchParams();
+    if (draft.query.trim()) next.set('q', draft.query.trim());
     if (draft.targetType) next.set('targetType', draft.targetType);
     if (draft.targetId.trim()) next.set('targetId', draft.targetId.trim());
     setParams(next);
@@ -45,6 +49,15 @@ export function AuditPage() {
       <h1>Audit log</h1>
       <search aria-label="Search the audit log">
         <form className="toolbar" onSubmit={onSearch}>
+          <label className="inline-field grow">
+            Search{' '}
+            <input
+              type="search"
+              value={draft.query}
+              onChange={(e) => setDraft({ ...draft, query: e.target.value })}
+              placeholder="Action, reason or who"
+            />
+          </label>
           <label className="inline-field">
             Target{' '}
             <select

@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { type KeyboardEvent, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, appErrorOf, type RouterInputs, type RouterOutputs } from '../lib/api';
-import { CATEGORY_LABELS, formatDateTime } from '../lib/format';
+import { CATEGORY_LABELS, formatDateTime, REPORT_REASON_LABELS } from '../lib/format';
 import { usePageTitle } from '../lib/use-page-title';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { TextField } from '../ui/field';
@@ -12,13 +12,16 @@ import { Announce, Empty, ErrorNotice, Loading } from '../ui/status';
 type QueueInput = RouterInputs['moderation']['queue'];
 type QueueItem = RouterOutputs['moderation']['queue']['items'][number];
 type Action = RouterInputs['moderation']['act']['action'];
-type State = NonNullable<QueueInput['state']>;
+type Category = NonNullable<QueueInput['category']>;
 
-const STATES: { value: State; label: string }[] = [
-  { value: 'pending', label: 'Pending review' },
-  { value: 'approved', label: 'Approved' },
-  { value: 'hidden', label: 'Hidden' },
-  { value: 'removed', label: 'Removed' },
+/** The queue's tabs (what needs a decision) and, after them, everything in one state. */
+const VIEWS: { key: string; label: string; input: Pick<QueueInput, 'tab' | 'state'> }[] = [
+  { key: 'pending', label: 'Pending review', input: { tab: 'pending' } },
+  { key: 'reported', label: 'Reported', input: { tab: 'reported' } },
+  { key: 'nsfw', label: 'Flagged NSFW', input: { tab: 'nsfw' } },
+  { key: 'approved', label: 'Approved', input: { state: 'approved' } },
+  { key: 'hidden', label: 'Hidden', input: { state: 'hidden' } },
+  { key: 'removed', label: 'Removed', input: { state: 'removed' } },
 ];
 
 const ACTIONS: { action: Action; label: string; key: string; verb: string; danger?: boolean }[] = [
@@ -32,8 +35,9 @@ const PAGE_SIZE = 24;
 export function ModerationPage() {
   usePageTitle('Moderation');
   const [params, setParams] = useSearchParams();
-  const state = (STATES.find((s) => s.value === params.get('state'))?.value ?? 'pending') as State;
-  const category = params.get('category') ?? '';
+  const view = VIEWS.find((v) => v.key === params.get('view')) ?? VIEWS[0]!;
+  const rawCategory = params.get('category') ?? '';
+  const category = rawCategory in CATEGORY_LABELS ? (rawCategory as Category) : undefined;
   const client = useQueryClient();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [pending, setPending] = useState<{ action: Action; ids: string[] } | null>(null);
@@ -42,16 +46,18 @@ export function ModerationPage() {
   const grid = useRef<HTMLUListElement>(null);
 
   const queue = useInfiniteQuery({
-    queryKey: ['moderation.queue', state],
+    queryKey: ['moderation.queue', view.key, category ?? 'all'],
     queryFn: ({ pageParam }) =>
-      api.moderation.queue.query({ state, limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+      api.moderation.queue.query({
+        ...view.input,
+        limit: PAGE_SIZE,
+        ...(category ? { category } : {}),
+        ...(pageParam ? { cursor: pageParam } : {}),
+      }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? null,
   });
-  const items = useMemo(() => {
-    const all = queue.data?.pages.flatMap((p) => p.items) ?? [];
-    return category ? all.filter((i) => i.category === category) : all;
-  }, [queue.data, category]);
+  const items = useMemo(() => queue.data?.pages.flatMap((p) => p.items) ?? [], [queue.data]);
 
   const act = useMutation({
     mutationFn: (input: RouterInputs['moderation']['act']) => api.moderation.act.mutate(input),
@@ -67,7 +73,7 @@ export function ModerationPage() {
     },
   });
 
-  const setFilter = (name: 'state' | 'category', value: string) => {
+  const setFilter = (name: 'view' | 'category', value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);
@@ -112,23 +118,23 @@ export function ModerationPage() {
     <div className="page">
       <h1>Moderation</h1>
       <div className="tabs" role="tablist" aria-label="Queue">
-        {STATES.map((s) => (
+        {VIEWS.map((v) => (
           <button
-            key={s.value}
+            key={v.key}
             type="button"
             role="tab"
-            aria-selected={state === s.value}
-            className={state === s.value ? 'tab active' : 'tab'}
-            onClick={() => setFilter('state', s.value === 'pending' ? '' : s.value)}
+            aria-selected={view.key === v.key}
+            className={view.key === v.key ? 'tab active' : 'tab'}
+            onClick={() => setFilter('view', v.key === 'pending' ? '' : v.key)}
           >
-            {s.label}
+            {v.label}
           </button>
         ))}
       </div>
       <section className="toolbar" aria-label="Filters and bulk actions">
         <label className="inline-field">
           Category{' '}
-          <select value={category} onChange={(e) => setFilter('category', e.target.value)}>
+          <select value={category ?? ''} onChange={(e) => setFilter('category', e.target.value)}>
             <option value="">All</option>
             {Object.entries(CATEGORY_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
@@ -177,7 +183,7 @@ export function ModerationPage() {
       ) : items.length === 0 ? (
         <Empty>Nothing here. The queue is clear.</Empty>
       ) : (
-        <ul className="grid" ref={grid} aria-label={`${STATES.find((s) => s.value === state)!.label} items`}>
+        <ul className="grid" ref={grid} aria-label={`${view.label} items`}>
           {items.map((item, index) => (
             <li key={item.id}>
               <article
@@ -202,6 +208,8 @@ export function ModerationPage() {
                     <dd>
                       {item.modelName} · {CATEGORY_LABELS[item.category] ?? item.category}
                     </dd>
+                    <dt>State</dt>
+                    <dd>{item.gallery?.state ?? 'not published'}</dd>
                     <dt>Made</dt>
                     <dd>{formatDateTime(item.createdAt)}</dd>
                     {item.nsfw && (
@@ -221,17 +229,27 @@ export function ModerationPage() {
                         </strong>
                       </p>
                       <ul>
-                        {item.latestReports.map((r) => (
-                          <li key={`${r.reason}-${String(r.createdAt)}`}>{r.reason}</li>
+                        {item.reasons.map((r) => (
+                          <li key={r.category}>
+                            {REPORT_REASON_LABELS[r.category] ?? r.category}
+                            {r.count > 1 ? ` ×${r.count}` : ''}
+                          </li>
                         ))}
                       </ul>
+                      {item.latestReports
+                        .filter((r) => r.details)
+                        .map((r) => (
+                          <p key={`${r.category}-${String(r.createdAt)}`} className="small">
+                            “{r.details}”
+                          </p>
+                        ))}
                     </div>
                   )}
                   {item.moderation?.reason && (
                     <p className="muted small">Last decision: {item.moderation.reason}</p>
                   )}
                   <div className="actions">
-                    {ACTIONS.filter((a) => STATE_AFTER[a.action] !== state).map((a) => (
+                    {ACTIONS.filter((a) => STATE_AFTER[a.action] !== item.gallery?.state).map((a) => (
                       <button
                         key={a.action}
                         type="button"
@@ -292,4 +310,4 @@ export function ModerationPage() {
   );
 }
 
-const STATE_AFTER: Record<Action, State> = { approve: 'approved', hide: 'hidden', remove: 'removed' };
+const STATE_AFTER: Record<Action, string> = { approve: 'approved', hide: 'hidden', remove: 'removed' };
