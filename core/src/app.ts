@@ -7,7 +7,7 @@ import { finalizeGeneration } from './domain/generation/pipeline';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
-import { createPagePreviews } from './http/page-previews';
+import { openGraphFor } from './http/open-graph';
 import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
 import { createStripeWebhookRoute } from './http/stripe-webhook.route';
 import { createWebAppRoutes } from './http/web-app.route';
@@ -128,7 +128,11 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     }),
   });
   routes.push(
-    ...createWebAppRoutes({ dir: opts.webAppDir, baseUrl, logger, preview: createPagePreviews(deps) }),
+    ...createWebAppRoutes({
+      dir: opts.webAppDir,
+      logger,
+      openGraph: (pathname) => openGraphFor(deps, pathname),
+    }),
   );
   server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
 

@@ -11,12 +11,12 @@ import {
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll } from 'vitest';
 import { type CoreApp, type CoreOptions, startCore } from '../../core/src/app';
-import { type AppRouter, encodeActor, transformer } from '../../core/src/client';
+import { type AppRouter, CSRF_HEADER, encodeActor, transformer } from '../../core/src/client';
 import { loadConfig } from '../../core/src/config';
 import type { Platform } from '../../core/src/db/types';
 import { createServiceToken, createWebLogin, login } from '../../core/src/domain/auth/auth.service';
 import { createLogger, type LogLevel, silentLogger } from '../../core/src/logger';
-import { type ActorClaim, CSRF_HEADER } from '../../core/src/trpc/context';
+import type { ActorClaim } from '../../core/src/trpc/context';
 import type { TestDatabase } from './db';
 
 export type CoreClient = ReturnType<typeof createTRPCClient<AppRouter>>;

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StripeFake } from '../../test/fakes/stripe/stripe-fake';
 import { expectAccessible, screenshot, tabTo, useBrowser } from '../../test/support/browser';
 import { useTestCore } from '../../test/support/core';
 import { useTestDatabase } from '../../test/support/db';
 import { makeUser } from '../../test/support/factories';
 import { makeGeneration } from '../../test/support/generations';
+
+// A real browser against a real core: slower than an API test, above all on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const t = useTestDatabase();
 const stripe = new StripeFake();
@@ -82,12 +85,12 @@ describe('public gallery', () => {
     );
     expect(html).toContain(`<meta property="og:url" content="${core.app.url}/gallery/${id}">`);
     expect(html).toMatch(/<meta property="og:image" content="http:\/\/127\.0\.0\.1:\d+\/files\/[^"]+">/);
-    expect(html).toContain('<title>a &#34;quoted&#34; &#60;b&#62;bold&#60;/b&#62; owl</title>');
+    expect(html).toContain('<title>a &#34;quoted&#34; &#60;b&#62;bold&#60;/b&#62; owl · Atelier</title>');
     const admin = await core.web('admin');
     await admin.client.moderation.act.mutate({ ids: [id], action: 'remove', reason: 'Test removal' });
     const after = await (await fetch(`${core.app.url}/gallery/${id}`)).text();
     expect(after).not.toContain('owl');
-    expect(after).toContain('<meta property="og:title" content="Atelier">');
+    expect(after).not.toContain('og:title');
   });
 
   it('a signed-in user reports an item with a typed reason; a visitor is told to sign in', async () => {

@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createWebLogin } from '../../core/src/domain/auth/auth.service';
 import { expectAccessible, screenshot, tabTo, useBrowser } from '../../test/support/browser';
 import { trpcError, useTestCore } from '../../test/support/core';
 import { useTestDatabase } from '../../test/support/db';
 import { makeUser } from '../../test/support/factories';
 import { makeGeneration } from '../../test/support/generations';
+
+// A real browser against a real core: slower than an API test, above all on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const t = useTestDatabase();
 const core = useTestCore(t);
@@ -45,8 +49,16 @@ describe('staff sign-in', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/wrong username or password/i);
     await screenshot(page, 'staff-login-error');
 
-    await browser.signInAsStaff(page, 'admin');
-    expect(new URL(page.url()).pathname).toBe('/admin/moderation');
+    await createWebLogin(t.db, {
+      username: 'ada@example.test',
+      password: 'a long enough password',
+      role: 'admin',
+    });
+    await page.getByLabel('Username').fill('ada@example.test');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back where the sign-in page was asked for.
+    await page.waitForURL('**/admin/moderation');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/admin\/login/);
     await page.goto('/admin/audit');
@@ -64,6 +76,7 @@ describe('moderation', () => {
 
     const page = await browser.page();
     await browser.signInAsStaff(page, 'admin');
+    await page.getByRole('link', { name: 'Moderation' }).click();
     await page.getByRole('tab', { name: 'Reported' }).click();
     const card = page.getByRole('article', { name: 'a neon koi pond by Ada Artist' });
     await expect.poll(() => card.getByText('1 report').count()).toBe(1);
@@ -145,7 +158,7 @@ describe('accounts and credits', () => {
     await page.getByLabel('Credits to add').fill('25');
     await page.getByRole('button', { name: 'Grant credits' }).click();
     await expect.poll(() => page.getByText(/at least 3 characters/).count()).toBe(1);
-    await page.getByLabel('Reason (required, audited)').fill('Apology for the outage');
+    await page.getByRole('textbox', { name: 'Reason (required, audited)' }).fill('Apology for the outage');
     await page.getByRole('button', { name: 'Grant credits' }).click();
     await expect.poll(() => page.getByTestId('available').textContent()).toBe('35 credits');
     const row = page.getByRole('row', { name: /Apology for the outage/ });
@@ -200,13 +213,13 @@ describe('model catalog', () => {
     const page = await browser.page();
     await browser.signInAsStaff(page, 'admin');
     await page.getByRole('link', { name: 'Models' }).click();
-    await page.getByRole('button', { name: 'Disable FLUX.1 [schnell]' }).click();
+    await page.getByRole('button', { name: 'Disable Stable Diffusion XL' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(/Reason/).fill('Provider outage');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('button', { name: 'Enable FLUX.1 [schnell]' }).waitFor();
+    await page.getByRole('button', { name: 'Enable Stable Diffusion XL' }).waitFor();
     const models = await core.anonymous().catalog.list.query({});
-    expect(models.map((m) => m.id)).not.toContain('fal-ai/flux-1/schnell');
+    expect(models.map((m) => m.id)).not.toContain('fal-ai/fast-sdxl');
     await expectAccessible(page);
     await screenshot(page, 'catalog');
   });
@@ -230,5 +243,91 @@ describe('keyboard', () => {
     await tabTo(page, 'Keyboard Kim');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/accounts\/[0-9a-f-]{36}$/);
+  });
+});
+
+describe('dashboard, purchases and block list', () => {
+  it('an admin sees charts of credits, generations, failures and the queue; a moderator lands on moderation', async () => {
+    const { user, accountId } = await makeUser(t.db, { name: 'Dash User', credits: 100 });
+    for (const status of ['succeeded', 'succeeded', 'failed', 'queued'] as const) {
+      await makeGeneration(t.db, core.app.deps.storage, { userId: user.id, accountId, status });
+    }
+    await makeGeneration(t.db, core.app.deps.storage, {
+      userId: user.id,
+      accountId,
+      status: 'queued',
+      category: 'video',
+    });
+    const page = await browser.page();
+    await browser.signInAsStaff(page, 'admin');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    for (const title of [
+      'Credits sold and spent per day',
+      'Generations per category, by status',
+      'Failure rate per day',
+      'Queue now, by status',
+    ]) {
+      await page.getByRole('img', { name: new RegExp(title) }).waitFor();
+    }
+    const queued = await t.db
+      .selectFrom('generations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', 'in', ['queued', 'submitted', 'processing'])
+      .executeTakeFirstOrThrow();
+    await expect.poll(() => page.getByTestId('queue-depth').textContent()).toBe(String(Number(queued.n)));
+    const generations = page.getByRole('img', { name: /Generations per category/ });
+    expect(await generations.getAttribute('aria-labelledby')).toBeTruthy();
+    expect(await page.getByText(/Image: \d+; Video: \d+/).count()).toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'dashboard');
+
+    const moderator = await browser.page();
+    await browser.signInAsStaff(moderator, 'moderator');
+    await moderator.goto('/admin');
+    await moderator.waitForURL('**/admin/moderation');
+    expect(await moderator.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
+  });
+
+  it('an admin sees every purchase', async () => {
+    const page = await browser.page();
+    await browser.signInAsStaff(page, 'admin');
+    await page.getByRole('link', { name: 'Purchases' }).click();
+    await page.getByRole('heading', { name: 'Purchases', level: 1 }).waitFor();
+    await page
+      .getByText(/No purchases match|Pack/)
+      .first()
+      .waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'purchases');
+  });
+
+  it('an admin blocks a prompt term with a reason; moderators see the list but cannot edit it', async () => {
+    const page = await browser.page();
+    await browser.signInAsStaff(page, 'admin');
+    await page.getByRole('link', { name: 'Block list' }).click();
+    await page.getByLabel('Word or phrase').fill('forbidden fruit');
+    await page.getByRole('textbox', { name: 'Reason (required, audited)' }).fill('Trademark complaint');
+    await page.getByRole('button', { name: 'Block term' }).click();
+    await page.getByText('“forbidden fruit” is now blocked.').waitFor();
+    await page.getByRole('cell', { name: 'forbidden fruit', exact: true }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'blocklist');
+
+    const { platformUserId } = await makeUser(t.db, { credits: 50 });
+    const bot = await core.bot('telegram', { userId: platformUserId });
+    const refused = await trpcError(
+      bot.generations.create.mutate({
+        input: { prompt: 'a Forbidden Fruit still life' },
+      }),
+    );
+    expect(refused).toMatchObject({ appCode: 'PROMPT_BLOCKED' });
+    expect(refused.message).toContain('forbidden fruit');
+
+    const moderator = await browser.page();
+    await browser.signInAsStaff(moderator, 'moderator');
+    await moderator.goto('/admin/blocklist');
+    await moderator.getByRole('cell', { name: 'forbidden fruit', exact: true }).waitFor();
+    expect(await moderator.getByRole('button', { name: 'Block term' }).count()).toBe(0);
+    expect(await moderator.getByRole('button', { name: /Unblock/ }).count()).toBe(0);
   });
 });

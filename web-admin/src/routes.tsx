@@ -5,10 +5,12 @@ import { AuditPage } from './pages/audit';
 import { BillingCancelPage, BillingPage, BillingSuccessPage } from './pages/billing';
 import { BlocklistPage } from './pages/blocklist';
 import { CatalogPage } from './pages/catalog';
+import { StaffHome } from './pages/dashboard';
 import { GalleryPage } from './pages/gallery';
 import { GalleryItemPage } from './pages/gallery-item';
 import { ModerationPage } from './pages/moderation';
 import { NotFoundPage } from './pages/not-found';
+import { PurchasesPage } from './pages/purchases';
 import { SignInHelpPage, SignInLinkPage } from './pages/sign-in-link';
 import { StaffLoginPage } from './pages/staff-login';
 import { PublicLayout, StaffLayout } from './ui/layout';
@@ -22,13 +24,14 @@ export function AppRoutes() {
     <Routes>
       <Route path="/admin/login" element={<StaffLoginPage />} />
       <Route path="/admin" element={<StaffLayout />}>
-        <Route index element={<Navigate to="/admin/moderation" replace />} />
+        <Route index element={<StaffHome />} />
         <Route path="moderation" element={<ModerationPage />} />
         <Route path="blocklist" element={<BlocklistPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="accounts" element={<AccountsPage />} />
         <Route path="accounts/:accountId" element={<AccountPage />} />
         <Route path="catalog" element={<CatalogPage />} />
+        <Route path="purchases" element={<PurchasesPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route element={<PublicLayout />}>

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { type OpenGraph, withOpenGraph } from './open-graph';
 import type { Route } from './server';
 
 /** The built web app (Vite's output), next to core in the repository. */
@@ -11,22 +12,11 @@ export const DEFAULT_WEB_APP_DIR = path.resolve(import.meta.dirname, '../../../w
 /** Client-side areas of the single-page app: every path under them answers with index.html. */
 export const WEB_APP_AREAS = ['/admin', '/billing', '/studio', '/gallery', '/signin', '/auth/link'] as const;
 
-/** What a shared link previews as in chat apps (Open Graph). */
-export interface PagePreview {
-  title: string;
-  description: string;
-  /** Absolute URL of an image, or null. */
-  imageUrl: string | null;
-  type?: 'website' | 'article';
-}
-
 export interface WebAppOptions {
   dir?: string;
-  /** PUBLIC_URL or the listening address: og:url is absolute. */
-  baseUrl: string;
   logger: Logger;
-  /** The preview of a path, or null for the default one (e.g. /gallery/<id> -> the item). */
-  preview?: (pathname: string) => Promise<PagePreview | null>;
+  /** The Open Graph tags of a path, or null for none (e.g. /gallery/<id> -> the item's). */
+  openGraph?: (pathname: string) => Promise<OpenGraph | null>;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -49,42 +39,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-const DEFAULT_PREVIEW: PagePreview = {
-  title: 'Atelier',
-  description: 'Images, video, music, 3D and voice made with AI models from Discord, Telegram and Slack.',
-  imageUrl: null,
-};
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\s+/g, ' ');
-
-function headTags(preview: PagePreview, url: string): string {
-  const tags: [string, string][] = [
-    ['og:type', preview.type ?? 'website'],
-    ['og:site_name', 'Atelier'],
-    ['og:title', preview.title],
-    ['og:description', preview.description],
-    ['og:url', url],
-  ];
-  if (preview.imageUrl) tags.push(['og:image', preview.imageUrl]);
-  const meta = tags.map(([p, c]) => `<meta property="${p}" content="${escapeHtml(c)}">`);
-  meta.push(
-    `<meta name="twitter:card" content="${preview.imageUrl ? 'summary_large_image' : 'summary'}">`,
-    `<meta name="description" content="${escapeHtml(preview.description)}">`,
-  );
-  return meta.join('\n    ');
-}
-
-/** index.html with the page's title and Open Graph tags in its head. */
-export function renderIndex(template: string, preview: PagePreview, url: string): string {
-  return template
-    .replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(preview.title)}</title>`)
-    .replace('</head>', `  ${headTags(preview, url)}\n  </head>`);
-}
-
 /**
  * Serves the built web app: hashed files under /assets (cached for a year, immutable), and index.html
- * (never cached, with per-page Open Graph tags) for every path of the app's areas, so client-side
+ * (never cached, with the page's Open Graph tags) for every path of the app's areas, so client-side
  * routes survive a reload. Paths are resolved inside the build folder only.
  */
 export function createWebAppRoutes(opts: WebAppOptions): Route[] {
@@ -113,14 +70,14 @@ export function createWebAppRoutes(opts: WebAppOptions): Route[] {
       return true;
     }
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    let preview: PagePreview | null = null;
+    let og: OpenGraph | null = null;
     try {
-      preview = (await opts.preview?.(pathname)) ?? null;
+      og = (await opts.openGraph?.(pathname)) ?? null;
     } catch (error) {
-      // A preview is decoration: the page itself must still load.
-      opts.logger.warn('page preview failed', { path: pathname, error });
+      // A link preview is decoration: the page itself must still load.
+      opts.logger.warn('open graph tags failed', { path: pathname, error });
     }
-    const html = renderIndex(template, preview ?? DEFAULT_PREVIEW, `${opts.baseUrl}${pathname}`);
+    const html = og ? withOpenGraph(template, og) : template;
     res.writeHead(200, {
       'content-type': CONTENT_TYPES['.html']!,
       'content-length': Buffer.byteLength(html),

@@ -23,6 +23,7 @@ import type { Logger } from '../logger';
 import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
 import { ACTOR_HEADER } from '../wire/actor-header';
+import { CSRF_HEADER } from '../wire/csrf-header';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -66,8 +67,6 @@ export interface ResponseHeaders {
 }
 
 export const SESSION_COOKIE = 'atelier_session';
-/** Sent by the web app with every mutation (any value); see Context.csrfSafe. */
-export const CSRF_HEADER = 'x-atelier-csrf';
 
 /** The `x-atelier-actor` header as core validates it (see wire/actor-header.ts). */
 export const actorSchema = z.object({

@@ -3,8 +3,9 @@ import { ZodError } from 'zod';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
+import { CSRF_HEADER } from '../wire/csrf-header';
 import { transformer } from '../wire/transformer';
-import { type Context, CSRF_HEADER } from './context';
+import type { Context } from './context';
 import { TRPC_CODE_FOR } from './error-map';
 
 const t = initTRPC.context<Context>().create({

@@ -1,37 +1,62 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
-import { api, appErrorOf, newIdempotencyKey, type RouterOutputs } from '../lib/api';
+import { api, appErrorOf, newIdempotencyKey, type RouterInputs, type RouterOutputs } from '../lib/api';
 import { formatCredits, formatDateTime } from '../lib/format';
 import { usePageTitle } from '../lib/use-page-title';
+import { BarChart } from '../ui/charts';
 import { TextField } from '../ui/field';
 import { AdminOnly } from '../ui/layout';
 import { Announce, Empty, ErrorNotice, Loading } from '../ui/status';
 
-type AccountPage = RouterOutputs['admin']['account'];
+type AccountDetails = RouterOutputs['admin']['account'];
+type EntryKind = NonNullable<RouterInputs['admin']['ledger']['kinds']>[number];
 
-/** One credit account: balance, ledger (newest first, paged), team policy, and admin changes. */
+const ENTRY_KINDS: { value: EntryKind; label: string }[] = [
+  { value: 'purchase', label: 'Purchases' },
+  { value: 'refund', label: 'Refunds' },
+  { value: 'grant', label: 'Grants' },
+  { value: 'adjustment', label: 'Adjustments' },
+  { value: 'starter', label: 'Starter credits' },
+  { value: 'hold', label: 'Holds' },
+  { value: 'capture', label: 'Captures' },
+  { value: 'release', label: 'Releases' },
+  { value: 'transfer_in', label: 'Transfers in' },
+  { value: 'transfer_out', label: 'Transfers out' },
+];
+
+/** One credit account: balance, holds, owner and identities, team policy and spend, admin changes, ledger. */
 export function AccountPage() {
   const { accountId = '' } = useParams();
-  usePageTitle('Account');
-  const account = useInfiniteQuery({
+  const account = useQuery({
     queryKey: ['admin.account', accountId],
-    queryFn: ({ pageParam }) =>
-      api.admin.account.query({ accountId, ...(pageParam ? { cursor: pageParam } : {}) }),
-    initialPageParam: null as number | null,
-    getNextPageParam: (last) => last.ledger.nextCursor ?? null,
+    queryFn: () => api.admin.account.query({ accountId }),
   });
+  const a = account.data;
+  const title = !a
+    ? 'Account'
+    : a.owner.kind === 'personal'
+      ? a.owner.user.displayName
+      : `${a.owner.space.name} team pool`;
+  usePageTitle(title);
   if (account.isPending) return <Loading />;
   if (account.isError) return <ErrorNotice error={account.error} />;
-  const first = account.data.pages[0]!;
-  const entries = account.data.pages.flatMap((p) => p.ledger.entries);
-  const { balance } = first;
+  const { balance } = a!;
+  const pendingHolds = a!.holds.filter((h) => h.status === 'pending');
   return (
     <div className="page">
-      <h1>{balance.kind === 'team' ? 'Team pool' : 'Personal account'}</h1>
+      <h1>{title}</h1>
       <p className="muted">
-        Account <code className="id">{balance.accountId}</code>
+        {balance.kind === 'team' ? 'Team pool' : 'Personal account'} ·{' '}
+        <code className="id">{balance.accountId}</code>
       </p>
+      {a!.flag && (
+        <div className="notice notice-error" role="status">
+          <p>
+            <strong>Flagged</strong> {formatDateTime(a!.flag.at)}: {a!.flag.reason}
+          </p>
+        </div>
+      )}
       <section aria-labelledby="balance-h" className="stats">
         <h2 id="balance-h" className="visually-hidden">
           Balance
@@ -45,53 +70,186 @@ export function AccountPage() {
         <div className="stat">
           <span className="stat-label">Held by running jobs</span>
           <span className="stat-value">{formatCredits(balance.held)}</span>
+          {pendingHolds.length > 0 && (
+            <span className="muted small">
+              {pendingHolds.length} open {pendingHolds.length === 1 ? 'hold' : 'holds'}
+            </span>
+          )}
         </div>
       </section>
+      <OwnerSection account={a!} />
       <AdminOnly>
         <CreditChangeForm accountId={balance.accountId} />
       </AdminOnly>
-      {first.policy && <TeamPolicySection policy={first.policy} />}
-      <section aria-labelledby="ledger-h">
-        <h2 id="ledger-h">Ledger</h2>
-        {entries.length === 0 ? (
-          <Empty>No entries yet.</Empty>
-        ) : (
+      {a!.policy && <TeamPolicySection policy={a!.policy} />}
+      {a!.memberSpend.length > 0 && (
+        <section aria-labelledby="spend-h">
+          <h2 id="spend-h">Spend per member this month</h2>
+          <BarChart
+            title="Credits spent from the pool this month, per member"
+            bars={a!.memberSpend.map((m) => ({
+              label: m.displayName,
+              segments: [{ name: 'Spent', value: m.spent, color: 'var(--chart-1)' }],
+            }))}
+            unit=" credits"
+          />
+        </section>
+      )}
+      {a!.holds.length > 0 && (
+        <section aria-labelledby="holds-h">
+          <h2 id="holds-h">Holds</h2>
           <div className="table-wrap">
             <table className="table">
-              <caption className="visually-hidden">Ledger entries, newest first</caption>
               <thead>
                 <tr>
                   <th scope="col">When</th>
-                  <th scope="col">Kind</th>
                   <th scope="col">Amount</th>
-                  <th scope="col">Held</th>
-                  <th scope="col">Reason or reference</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">For</th>
                 </tr>
               </thead>
               <tbody>
-                {entries.map((e) => (
-                  <tr key={e.id}>
-                    <td>{formatDateTime(e.createdAt)}</td>
-                    <td>{e.kind}</td>
-                    <td className={e.amount < 0 ? 'num negative' : 'num'}>
-                      {e.amount > 0 ? '+' : ''}
-                      {e.amount}
+                {a!.holds.map((h) => (
+                  <tr key={h.id}>
+                    <td>{formatDateTime(h.createdAt)}</td>
+                    <td className="num">{h.amount}</td>
+                    <td>
+                      {h.status}
+                      {h.releaseReason ? ` (${h.releaseReason})` : ''}
                     </td>
-                    <td className="num">{e.heldDelta || ''}</td>
-                    <td>{e.reason ?? e.externalRef ?? '—'}</td>
+                    <td>
+                      <code className="id">{h.reference}</code>
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-        )}
-        {account.hasNextPage && (
-          <button type="button" className="button secondary" onClick={() => account.fetchNextPage()}>
-            {account.isFetchingNextPage ? 'Loading…' : 'Older entries'}
-          </button>
-        )}
-      </section>
+        </section>
+      )}
+      <LedgerSection accountId={balance.accountId} />
     </div>
+  );
+}
+
+function OwnerSection({ account }: { account: AccountDetails }) {
+  const owner = account.owner;
+  return (
+    <section aria-labelledby="owner-h" className="card">
+      <h2 id="owner-h">{owner.kind === 'personal' ? 'User and identities' : 'Space'}</h2>
+      {owner.kind === 'personal' ? (
+        <>
+          <p>
+            {owner.user.displayName} <span className="badge">{owner.user.role}</span>{' '}
+            <code className="id">{owner.user.id}</code>
+          </p>
+          {owner.identities.length === 0 ? (
+            <p className="muted">No linked chat identities.</p>
+          ) : (
+            <ul>
+              {owner.identities.map((i) => (
+                <li key={`${i.platform}:${i.platformUserId}`}>
+                  <strong>{i.platform}</strong> {i.displayName} <code className="id">{i.platformUserId}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : (
+        <p>
+          <strong>{owner.space.platform}</strong> {owner.space.name}{' '}
+          <code className="id">{owner.space.platformSpaceId}</code> · {owner.memberCount}{' '}
+          {owner.memberCount === 1 ? 'member' : 'members'}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The ledger, newest first, filtered by entry kind and date range, paged by keyset. */
+function LedgerSection({ accountId }: { accountId: string }) {
+  const [kind, setKind] = useState<EntryKind | ''>('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const ledger = useInfiniteQuery({
+    queryKey: ['admin.ledger', accountId, kind, from, to],
+    queryFn: ({ pageParam }) =>
+      api.admin.ledger.query({
+        accountId,
+        limit: 50,
+        ...(kind ? { kinds: [kind] } : {}),
+        ...(from ? { from: new Date(`${from}T00:00:00`) } : {}),
+        ...(to ? { to: new Date(`${to}T23:59:59.999`) } : {}),
+        ...(pageParam ? { cursor: pageParam } : {}),
+      }),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.nextCursor ?? null,
+  });
+  const entries = ledger.data?.pages.flatMap((p) => p.entries) ?? [];
+  return (
+    <section aria-labelledby="ledger-h">
+      <h2 id="ledger-h">Ledger</h2>
+      <div className="toolbar">
+        <label className="inline-field">
+          Kind{' '}
+          <select value={kind} onChange={(e) => setKind(e.target.value as EntryKind | '')}>
+            <option value="">All entries</option>
+            {ENTRY_KINDS.map((k) => (
+              <option key={k.value} value={k.value}>
+                {k.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline-field">
+          From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="inline-field">
+          To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+      </div>
+      {ledger.isPending ? (
+        <Loading />
+      ) : ledger.isError ? (
+        <ErrorNotice error={ledger.error} />
+      ) : entries.length === 0 ? (
+        <Empty>No entries match.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">Ledger entries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Held</th>
+                <th scope="col">Reason or reference</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatDateTime(e.createdAt)}</td>
+                  <td>{e.kind}</td>
+                  <td className={e.amount < 0 ? 'num negative' : 'num'}>
+                    {e.amount > 0 ? '+' : ''}
+                    {e.amount}
+                  </td>
+                  <td className="num">{e.heldDelta || ''}</td>
+                  <td>{e.reason ?? e.externalRef ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {ledger.hasNextPage && (
+        <button type="button" className="button secondary" onClick={() => ledger.fetchNextPage()}>
+          {ledger.isFetchingNextPage ? 'Loading…' : 'Older entries'}
+        </button>
+      )}
+    </section>
   );
 }
 
@@ -116,6 +274,7 @@ function CreditChangeForm({ accountId }: { accountId: string }) {
       setReason('');
       setKey(newIdempotencyKey());
       void client.invalidateQueries({ queryKey: ['admin.account', accountId] });
+      void client.invalidateQueries({ queryKey: ['admin.ledger', accountId] });
     },
   });
   const error = change.error ? appErrorOf(change.error) : null;
@@ -175,7 +334,7 @@ function CreditChangeForm({ accountId }: { accountId: string }) {
   );
 }
 
-function TeamPolicySection({ policy }: { policy: NonNullable<AccountPage['policy']> }) {
+function TeamPolicySection({ policy }: { policy: NonNullable<AccountDetails['policy']> }) {
   const client = useQueryClient();
   const [spenders, setSpenders] = useState(policy.spenders);
   const [cap, setCap] = useState(policy.memberMonthlyCap === null ? '' : String(policy.memberMonthlyCap));

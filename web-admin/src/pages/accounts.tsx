@@ -32,7 +32,7 @@ export function AccountsPage() {
               type="search"
               value={draft}
               onChange={(e) => setDraft(e.target.value)}
-              placeholder="User or space name, platform user id, account id"
+              placeholder="User, identity or space name; platform id; account id"
             />
           </label>
           <button type="submit" className="button">
@@ -67,6 +67,15 @@ export function AccountsPage() {
                 <tr key={a.accountId}>
                   <td>
                     <Link to={`/admin/accounts/${a.accountId}`}>{a.name || a.accountId}</Link>
+                    {a.flagged && <span className="badge badge-warn"> flagged</span>}
+                    <br />
+                    <span className="muted small">
+                      {a.space
+                        ? `${a.space.platform} space ${a.space.platformSpaceId}`
+                        : a.identities
+                            .map((i) => `${i.platform} ${i.displayName} (${i.platformUserId})`)
+                            .join(' · ')}
+                    </span>
                   </td>
                   <td>{a.kind === 'team' ? 'Team pool' : 'Personal'}</td>
                   <td>{formatCredits(a.available)}</td>

@@ -56,7 +56,7 @@ function SignOutButton({ to }: { to: string }) {
 }
 
 const STAFF_LINKS: { to: string; label: string; adminOnly?: boolean; end?: boolean }[] = [
-  { to: '/admin', label: 'Dashboard', end: true },
+  { to: '/admin', label: 'Dashboard', end: true, adminOnly: true },
   { to: '/admin/moderation', label: 'Moderation' },
   { to: '/admin/blocklist', label: 'Block list' },
   { to: '/admin/audit', label: 'Audit log' },

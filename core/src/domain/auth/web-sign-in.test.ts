@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { trpcError, useTestCore } from '../../../../test/support/core';
 import { useTestDatabase } from '../../../../test/support/db';
+import { transformer } from '../../wire/transformer';
 import { createWebLogin } from './auth.service';
 
 const t = useTestDatabase();
@@ -39,7 +40,7 @@ describe('staff sign-in', () => {
     const res = await fetch(`${secureCore.app.url}/trpc/auth.login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-atelier-csrf': '1' },
-      body: JSON.stringify({ username, password: 'correct horse battery' }),
+      body: JSON.stringify(transformer.serialize({ username, password: 'correct horse battery' })),
     });
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie()[0]).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);

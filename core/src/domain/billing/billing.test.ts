@@ -141,6 +141,36 @@ describe('buying credits with Stripe Checkout', () => {
   });
 });
 
+describe('purchases for admins', () => {
+  it('an admin sees every purchase, newest first, filterable; a moderator cannot', async () => {
+    const a = await signedInBuyer();
+    const b = await signedInBuyer();
+    const first = await buy(a, 'starter');
+    const second = await buy(b, 'studio');
+    stripe.pay(second.sessionId);
+    await stripe.deliver(
+      webhook(),
+      stripe.event('checkout.session.completed', stripe.sessions.get(second.sessionId)!),
+    );
+    const admin = await core.web('admin');
+    const all = await admin.client.admin.purchases.query({ limit: 50 });
+    const ids = all.items.map((p) => p.id);
+    expect(ids.indexOf(second.purchaseId)).toBeLessThan(ids.indexOf(first.purchaseId));
+    expect(all.items.find((p) => p.id === second.purchaseId)).toMatchObject({
+      status: 'paid',
+      buyer: { userId: b.userId, name: 'Bea Buyer' },
+      account: { kind: 'personal' },
+    });
+    const paid = await admin.client.admin.purchases.query({ status: 'paid', limit: 50 });
+    expect(paid.items.every((p) => p.status === 'paid')).toBe(true);
+    const page = await admin.client.admin.purchases.query({ limit: 1 });
+    const next = await admin.client.admin.purchases.query({ limit: 1, cursor: page.nextCursor ?? undefined });
+    expect(next.items[0]?.id).not.toBe(page.items[0]?.id);
+    const mod = await core.web('moderator');
+    expect(await trpcError(mod.client.admin.purchases.query({}))).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
 describe('refunds and disputes', () => {
   async function paidPurchase(who: SignedIn, packId = 'starter') {
     const checkout = await buy(who, packId);

@@ -314,15 +314,48 @@ export async function getHold(db: DbOrTx, holdId: string): Promise<Hold> {
   return toHold(hold);
 }
 
-/** Newest-first page of an account's ledger. */
+/** Newest-first page of an account's ledger, optionally some entry kinds and a time range. */
 export async function listLedger(
   db: DbOrTx,
   accountId: string,
-  opts: { beforeId?: number; limit?: number } = {},
+  opts: { beforeId?: number; limit?: number; kinds?: readonly EntryKind[]; from?: Date; to?: Date } = {},
 ): Promise<{ entries: LedgerEntry[]; nextCursor: number | null }> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-  const rows = await repo.listEntries(db, accountId, { beforeId: opts.beforeId, limit });
+  const rows = await repo.listEntries(db, accountId, { ...opts, limit });
   return { entries: rows.map(toEntry), nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+}
+
+/** An account's pending holds, oldest first (what is reserved for running work). */
+export async function listPendingHolds(db: DbOrTx, accountId: string, limit = 100): Promise<Hold[]> {
+  return (await repo.listPendingHolds(db, accountId, limit)).map(toHold);
+}
+
+/** Who owns an account: the user of a personal account, the space of a team pool. */
+export async function accountOwnerId(db: DbOrTx, accountId: string): Promise<{ ownerId: string }> {
+  const account = await repo.findAccount(db, accountId);
+  const ownerId = account?.user_id ?? account?.space_id;
+  if (!ownerId) throw AppError.notFound('Credit account');
+  return { ownerId };
+}
+
+/** The flag a claw-back shortfall set on an account, or null. */
+export async function accountFlag(
+  db: DbOrTx,
+  accountId: string,
+): Promise<{ at: Date; reason: string | null } | null> {
+  const account = await repo.findAccount(db, accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  return account.flagged_at ? { at: account.flagged_at, reason: account.flag_reason } : null;
+}
+
+/** What each member spent from a (team) account this calendar month (UTC), most first. */
+export async function monthlySpendByMember(
+  db: DbOrTx,
+  accountId: string,
+  now = new Date(),
+): Promise<{ userId: string; displayName: string; spent: number }[]> {
+  const rows = await repo.spendByMember(db, accountId, new Date(`${usageMonth(now)}T00:00:00Z`));
+  return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, spent: r.spent }));
 }
 
 /** Monthly usage of a member on a team account. */

@@ -136,17 +136,12 @@ export async function feed(
 
 /**
  * One item of the public gallery (its page, and the Open Graph preview of a shared link): only while
- * it is approved, so a hidden or removed item is NOT_FOUND at once. Media links are signed for
- * `mediaTtlSeconds` (chat apps cache previews, so Open Graph asks for longer than the page).
+ * it is approved, so a hidden or removed item is NOT_FOUND at once.
  */
-export async function galleryItem(
-  deps: GalleryDeps,
-  generationId: string,
-  opts: { mediaTtlSeconds?: number } = {},
-): Promise<FeedItem> {
+export async function galleryItem(deps: GalleryDeps, generationId: string): Promise<FeedItem> {
   const row = await repo.findFeedRow(deps.db, generationId);
   if (!row) throw AppError.notFound('Gallery item');
-  const [view] = await toGenerationViews(deps.db, deps.storage, [row], opts);
+  const [view] = await toGenerationViews(deps.db, deps.storage, [row]);
   const { userId: _user, spaceId: _space, ...visible } = view!;
   return { ...visible, authorName: row.author_name };
 }

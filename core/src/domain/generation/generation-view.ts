@@ -50,7 +50,6 @@ export async function toGenerationViews(
   db: DbOrTx,
   storage: ObjectStore,
   rows: readonly GenerationRow[],
-  opts: { mediaTtlSeconds?: number } = {},
 ): Promise<GenerationView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -82,9 +81,7 @@ export async function toGenerationViews(
         nsfw: o.nsfw,
         text: o.text_content,
         url: o.storage_key
-          ? await storage.signedGetUrl(o.storage_key, {
-              expiresInSeconds: opts.mediaTtlSeconds ?? MEDIA_URL_TTL_SECONDS,
-            })
+          ? await storage.signedGetUrl(o.storage_key, { expiresInSeconds: MEDIA_URL_TTL_SECONDS })
           : null,
       } satisfies GenerationOutputView,
     })),
