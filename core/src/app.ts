@@ -117,6 +117,13 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
+  if (!deps.stripe) {
+    logger.warn('billing is not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell credits');
+  } else if (!config.stripe?.webhookSecret) {
+    logger.warn(
+      'STRIPE_WEBHOOK_SECRET is not set: /webhooks/stripe refuses events, so paid credits never arrive',
+    );
+  }
   routes.push({
     prefix: '/webhooks/stripe',
     name: 'stripe_webhook',

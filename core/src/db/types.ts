@@ -350,6 +350,8 @@ export interface GalleryItemsTable {
   state: GalleryState;
   published_at: Timestamp;
   report_count: ColumnType<number, number | undefined, number>;
+  /** The generation or one of its outputs was flagged NSFW by the provider (copied at publish). */
+  nsfw: ColumnType<boolean, boolean | undefined, never>;
   moderated_at: Timestamp | null;
   moderated_by: string | null;
   moderation_reason: string | null;

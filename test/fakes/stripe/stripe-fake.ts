@@ -23,6 +23,7 @@ export class StripeFake {
   /** Every API call, as `METHOD /path`. */
   readonly calls: string[] = [];
 
+  private failNextCreate: { status: number; error: Record<string, string> } | null = null;
   private readonly idempotent = new Map<string, { status: number; body: unknown; fingerprint: string }>();
   private readonly signer = new Stripe('sk_test_signer_only');
   private server?: Server;
@@ -90,6 +91,11 @@ export class StripeFake {
     this.charge(pi);
     session.payment_status = 'paid';
     return session;
+  }
+
+  /** The next Checkout Session create answers with this Stripe error (status and `error` body). */
+  failNextCheckout(status: number, error: { type: string; message: string; code?: string }): void {
+    this.failNextCreate = { status, error };
   }
 
   /** The session's link expires unpaid. */
@@ -202,7 +208,8 @@ export class StripeFake {
         return send(res, seen.status, seen.body);
       }
       const [status, body] = this.route(method, url.pathname, params);
-      if (status < 500) this.idempotent.set(key, { status, body, fingerprint });
+      // Like Stripe: a request refused before the endpoint ran (validation) saves no idempotent result.
+      if (status === 200) this.idempotent.set(key, { status, body, fingerprint });
       return send(res, status, body);
     }
     const [status, body] = this.route(method, url.pathname, params);
@@ -229,6 +236,11 @@ export class StripeFake {
   }
 
   private createSession(p: Record<string, FormValue>): [number, unknown] {
+    if (this.failNextCreate) {
+      const { status, error } = this.failNextCreate;
+      this.failNextCreate = null;
+      return [status, { error }];
+    }
     if (p.mode !== 'payment') return invalid('mode', 'This fake supports mode=payment only.');
     const items = Array.isArray(p.line_items) ? (p.line_items as Record<string, FormValue>[]) : [];
     if (items.length === 0) return invalid('line_items', 'Missing required param: line_items.');

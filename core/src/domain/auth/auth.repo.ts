@@ -68,7 +68,10 @@ export function insertSession(
   return db.insertInto('web_sessions').values(row).execute();
 }
 
-/** A live session with its user and, for link sessions, the space it is bound to. */
+/**
+ * A live session with its user and, for link sessions, the space it is bound to. A user merged into
+ * another by /link has no account of their own any more, so their sessions end.
+ */
 export function findSessionUser(db: DbOrTx, tokenHash: string) {
   return db
     .selectFrom('web_sessions')
@@ -90,6 +93,7 @@ export function findSessionUser(db: DbOrTx, tokenHash: string) {
     ])
     .where('web_sessions.token_hash', '=', tokenHash)
     .where('web_sessions.expires_at', '>', new Date())
+    .where('users.merged_into', 'is', null)
     .executeTakeFirst();
 }
 

@@ -124,6 +124,14 @@ describe('sign-in links from a bot', () => {
     expect((await browser.client.credits.balance.query()).personal).toEqual(
       (await bot.credits.balance.query()).personal,
     );
+    // What the web session does, the bot sees as the same user's.
+    await browser.client.me.updateSettings.mutate({ defaultModel: 'fal-ai/fast-sdxl' });
+    expect((await bot.me.get.query()).defaultModelId).toBe('fal-ai/fast-sdxl');
+    const quote = await browser.client.generations.quote.query({ input: { prompt: 'a red kite' } });
+    expect(quote.modelId).toBe('fal-ai/fast-sdxl');
+    expect((await browser.client.history.list.query({})).items).toEqual(
+      (await bot.history.list.query({})).items,
+    );
   });
 
   it('the /buy link lands on /billing and carries what the bot said about space admins', async () => {

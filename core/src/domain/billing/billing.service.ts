@@ -1,16 +1,17 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import type { Config, CreditPack } from '../../config';
 import type { Db } from '../../db/database';
 import type { PurchaseStatus } from '../../db/types';
 import { AppError } from '../../errors';
+import type { Logger } from '../../logger';
 import { ensureTeamAccount, personalAccountId, type Space, type User } from '../accounts/accounts.service';
-import * as creditsRepo from '../credits/credits.repo';
-import { type Balance, getBalance } from '../credits/credits.service';
+import { type Balance, findTeamBalance, getBalance } from '../credits/credits.service';
 import { decodeCursor, encodeCursor, type Page, pageSize } from '../history/history.service';
 import * as repo from './billing.repo';
 
 export interface BillingDeps {
   db: Db;
+  logger: Logger;
   config: Pick<Config, 'creditPacks' | 'stripe'>;
   /** Null when STRIPE_SECRET_KEY is unset. */
   stripe: Stripe | null;
@@ -58,10 +59,10 @@ export async function billingOverview(deps: BillingDeps, buyer: Buyer): Promise<
   const personal = await getBalance(deps.db, await personalAccountId(deps.db, buyer.user.id));
   let team: BillingOverview['team'] = null;
   if (buyer.space && buyer.space.kind !== 'dm') {
-    const account = await creditsRepo.findTeamAccount(deps.db, buyer.space.id);
-    if (account || buyer.spaceAdmin) {
+    const balance = await findTeamBalance(deps.db, buyer.space.id);
+    if (balance || buyer.spaceAdmin) {
       team = {
-        balance: account ? await getBalance(deps.db, account.id) : null,
+        balance,
         spaceName: buyer.space.name,
         canBuy: buyer.spaceAdmin,
       };
@@ -108,36 +109,66 @@ export async function startCheckout(
   if (purchase.stripe_session_id && purchase.checkout_url) {
     return { purchaseId: purchase.id, sessionId: purchase.stripe_session_id, url: purchase.checkout_url };
   }
-  const metadata = {
-    purchase_id: purchase.id,
-    pack_id: pack.id,
-    account_id: accountId,
-    user_id: buyer.user.id,
-  };
-  const session = await stripe.checkout.sessions.create(
-    {
-      mode: 'payment',
-      line_items: [
-        {
-          quantity: 1,
-          price_data: {
-            currency: pack.currency,
-            unit_amount: pack.price,
-            product_data: { name: `${pack.name}: ${pack.credits} Atelier credits` },
-          },
-        },
-      ],
-      client_reference_id: purchase.id,
-      metadata,
-      payment_intent_data: { metadata },
-      success_url: `${deps.baseUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${deps.baseUrl}/billing/cancel`,
-    },
-    { idempotencyKey: `atelier-checkout:${purchase.id}` },
-  );
+  const session = await openCheckoutSession(deps, stripe, {
+    purchaseId: purchase.id,
+    pack,
+    accountId,
+    userId: buyer.user.id,
+  });
   if (!session.url) throw new AppError('PROVIDER_FAILED', 'Stripe did not return a checkout page');
   await repo.setCheckoutSession(deps.db, purchase.id, { id: session.id, url: session.url });
   return { purchaseId: purchase.id, sessionId: session.id, url: session.url };
+}
+
+/** The Stripe side of a purchase; the idempotency key is the purchase, so a retry reuses the session. */
+async function openCheckoutSession(
+  deps: BillingDeps,
+  stripe: Stripe,
+  order: { purchaseId: string; pack: CreditPack; accountId: string; userId: string },
+): Promise<Stripe.Checkout.Session> {
+  const { pack } = order;
+  const metadata = {
+    purchase_id: order.purchaseId,
+    pack_id: pack.id,
+    account_id: order.accountId,
+    user_id: order.userId,
+  };
+  try {
+    return await stripe.checkout.sessions.create(
+      {
+        mode: 'payment',
+        line_items: [
+          {
+            quantity: 1,
+            price_data: {
+              currency: pack.currency,
+              unit_amount: pack.price,
+              product_data: { name: `${pack.name}: ${pack.credits} Atelier credits` },
+            },
+          },
+        ],
+        client_reference_id: order.purchaseId,
+        metadata,
+        payment_intent_data: { metadata },
+        success_url: `${deps.baseUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+        cancel_url: `${deps.baseUrl}/billing/cancel`,
+      },
+      { idempotencyKey: `atelier-checkout:${order.purchaseId}` },
+    );
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeError)) throw error;
+    // Stripe's own words stay in our log; the buyer gets a sentence and may click again.
+    deps.logger.warn('stripe checkout failed', {
+      purchaseId: order.purchaseId,
+      type: error.type,
+      code: error.code,
+      message: error.message,
+      requestId: error.requestId,
+    });
+    throw new AppError('PROVIDER_FAILED', 'Stripe could not open a checkout page; please try again', {
+      stripe: error.type,
+    });
+  }
 }
 
 async function payingAccount(db: Db, buyer: Buyer, account: 'personal' | 'team'): Promise<string> {

@@ -114,6 +114,45 @@ describe('buying credits with Stripe Checkout', () => {
     expect(await balance(who)).toBe(before + 500);
   });
 
+  it('a Stripe error is a plain sentence; the same click can be retried and then works', async () => {
+    const who = await signedInBuyer();
+    const requestKey = randomUUID();
+    stripe.failNextCheckout(400, {
+      type: 'invalid_request_error',
+      code: 'amount_too_small',
+      message: 'Amount must convert to at least 50 cents.',
+    });
+    const refused = await trpcError(
+      who.browser.client.billing.checkout.mutate({ packId: 'starter', requestKey }),
+    );
+    expect(refused).toMatchObject({
+      appCode: 'PROVIDER_FAILED',
+      message: 'Stripe could not open a checkout page; please try again',
+      details: { stripe: 'StripeInvalidRequestError' },
+    });
+    const retried = await who.browser.client.billing.checkout.mutate({ packId: 'starter', requestKey });
+    expect(stripe.sessions.get(retried.sessionId)?.metadata.purchase_id).toBe(retried.purchaseId);
+  });
+
+  it('an abandoned checkout expires without credits; its request key cannot be reused', async () => {
+    const who = await signedInBuyer();
+    const before = await balance(who);
+    const requestKey = randomUUID();
+    const { sessionId } = await who.browser.client.billing.checkout.mutate({ packId: 'starter', requestKey });
+    expect(
+      (await stripe.deliver(webhook(), stripe.event('checkout.session.expired', stripe.expire(sessionId))))
+        .status,
+    ).toBe(200);
+    expect(await who.browser.client.billing.purchase.query({ sessionId })).toMatchObject({
+      status: 'expired',
+    });
+    expect(await balance(who)).toBe(before);
+    const again = await trpcError(
+      who.browser.client.billing.checkout.mutate({ packId: 'starter', requestKey }),
+    );
+    expect(again).toMatchObject({ code: 'CONFLICT' });
+  });
+
   it('lists my own purchases with receipts, and nobody else’s', async () => {
     const me = await signedInBuyer();
     const other = await signedInBuyer();

@@ -73,6 +73,12 @@ export async function getBalance(db: DbOrTx, accountId: string): Promise<Balance
   return toBalance(account);
 }
 
+/** The balance of a space's team pool, or null when the space has none. */
+export async function findTeamBalance(db: DbOrTx, spaceId: string): Promise<Balance | null> {
+  const account = await repo.findTeamAccount(db, spaceId);
+  return account ? toBalance(account) : null;
+}
+
 /**
  * Adds credits (starter, grant, purchase) exactly once per idempotency key.
  * Returns `applied: false` when the key was already used: a repeat is "already done", not an error.

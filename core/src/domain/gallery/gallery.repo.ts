@@ -84,7 +84,13 @@ export function lockGalleryItems(tx: Tx, generationIds: readonly string[]): Prom
 /** Inserts the item unless it exists; returns the row either way (a concurrent twin's row on a race). */
 export async function insertGalleryItem(
   tx: Tx,
-  item: { generation_id: string; user_id: string; category: GenerationCategory; state: GalleryState },
+  item: {
+    generation_id: string;
+    user_id: string;
+    category: GenerationCategory;
+    nsfw: boolean;
+    state: GalleryState;
+  },
 ): Promise<GalleryItemRow> {
   const inserted = await tx
     .insertInto('gallery_items')
@@ -192,7 +198,7 @@ export type QueueFilter = { tab: 'pending' | 'reported' | 'nsfw' } | { state: Ga
 
 /**
  * Queue items oldest first, strictly after `after`. Pending and state filters use gallery_queue,
- * reported items gallery_reported; NSFW means the generation or any of its outputs was flagged.
+ * reported items gallery_reported, NSFW items gallery_nsfw.
  */
 export function listQueueRows(
   db: DbOrTx,
@@ -217,20 +223,7 @@ export function listQueueRows(
   else if (filter.tab === 'reported') {
     query = query.where('gi.report_count', '>', 0).where('gi.state', 'in', ['pending', 'approved']);
   } else {
-    query = query
-      .where('gi.state', '<>', 'removed')
-      .where((eb) =>
-        eb.or([
-          eb('g.nsfw', '=', true),
-          eb.exists(
-            eb
-              .selectFrom('generation_outputs as o')
-              .select('o.id')
-              .whereRef('o.generation_id', '=', 'g.id')
-              .where('o.nsfw', '=', true),
-          ),
-        ]),
-      );
+    query = query.where('gi.nsfw', '=', true).where('gi.state', '<>', 'removed');
   }
   if (opts.category) query = query.where('gi.category', '=', opts.category);
   if (opts.after) {

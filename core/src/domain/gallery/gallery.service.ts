@@ -85,16 +85,17 @@ export async function publish(
       throw AppError.forbidden('A moderator removed this item from the gallery');
     }
     if (existing) return existing;
+    const nsfw = generation.nsfw || (await repo.hasNsfwOutput(tx, generationId));
     const needsReview =
       !deps.config.galleryAutoApprove ||
-      generation.nsfw ||
-      (await repo.hasNsfwOutput(tx, generationId)) ||
+      nsfw ||
       // Unpublishing deletes the item and its reports; without this, unpublish + publish would undo a hold.
       (await repo.wasHeldBefore(tx, generationId));
     return repo.insertGalleryItem(tx, {
       generation_id: generationId,
       user_id: userId,
       category: generation.category,
+      nsfw,
       state: needsReview ? 'pending' : 'approved',
     });
   });
