@@ -71,10 +71,7 @@ export const createCallerFactory = t.createCallerFactory;
 /** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
 const csrf = t.middleware(({ ctx, type, next }) => {
   if (type === 'mutation' && !ctx.csrfSafe) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `Cross-site request refused: send the ${CSRF_HEADER} header from the web app`,
-    });
+    throw AppError.forbidden(`Cross-site request refused: send the ${CSRF_HEADER} header from the web app`);
   }
   return next();
 });
