@@ -43,10 +43,10 @@ const core = useTestCore(
 );
 
 const running: TelegramBot[] = [];
-let tokens = 0;
 async function startBot(extra: Partial<TelegramBotOptions> = {}): Promise<TelegramBot> {
   const serviceToken = await createServiceToken(t.db, {
-    name: `telegram-test-${++tokens}`,
+    // One bot, restarted: a fresh token under the bot's stable name (request keys are scoped to it).
+    name: 'telegram-test-bot',
     platform: 'telegram',
   });
   const bot = await startTelegramBot({

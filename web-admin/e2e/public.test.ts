@@ -335,3 +335,24 @@ describe('media and remaining pages', () => {
     await screenshot(page, 'gallery-item-missing');
   });
 });
+
+describe('staff sign-in throttling', () => {
+  it('after too many wrong passwords for a username the page says to wait, with how long', async () => {
+    const page = await browser.page();
+    await page.goto('/admin/login');
+    await page.getByLabel('Username').fill('target@example.test');
+    let message = '';
+    for (let attempt = 0; attempt < 12 && !/Too many/.test(message); attempt++) {
+      await page.getByLabel('Password').fill(`guess ${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await page.getByRole('alert').waitFor();
+      message = (await page.getByRole('alert').textContent()) ?? '';
+    }
+    expect(message).toMatch(
+      /Too many sign-in attempts for this username; try again later \(about \d+ minutes\)\./,
+    );
+    await expectAccessible(page);
+    await screenshot(page, 'staff-login-throttled');
+  });
+});

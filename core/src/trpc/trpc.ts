@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
 import { CSRF_HEADER } from '../wire/csrf-header';
 import { transformer } from '../wire/transformer';
 import type { Context } from './context';
@@ -36,14 +37,32 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the adapter). */
-const errors = t.middleware(async ({ next }) => {
+/**
+ * Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the
+ * adapter); a refusal that says when to come back also says it in Retry-After.
+ */
+const errors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
+    const retryAfter = cause.details.retryAfterSeconds;
+    if (cause.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+      ctx.resHeaders?.set('retry-after', String(Math.ceil(retryAfter)));
+    }
     result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
   }
   return result;
+});
+
+/** Every procedure's raw input passes the one storable-text rule before its schema sees it. */
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  const field = findUnstorableText(await getRawInput());
+  if (field !== null) {
+    throw AppError.invalidInput('Text may not contain NUL characters or unpaired surrogates', {
+      [field]: [UNSTORABLE_TEXT_MESSAGE],
+    });
+  }
+  return next();
 });
 
 export const router = t.router;
@@ -52,16 +71,13 @@ export const createCallerFactory = t.createCallerFactory;
 /** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
 const csrf = t.middleware(({ ctx, type, next }) => {
   if (type === 'mutation' && !ctx.csrfSafe) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `Cross-site request refused: send the ${CSRF_HEADER} header from the web app`,
-    });
+    throw AppError.forbidden(`Cross-site request refused: send the ${CSRF_HEADER} header from the web app`);
   }
   return next();
 });
 
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(errors).use(csrf);
+export const publicProcedure = t.procedure.use(errors).use(csrf).use(storableText);
 
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -71,7 +87,10 @@ export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { service: ctx.caller.service } });
 });
 
-/** A person: a user a bot acts for, or a signed-in web user. */
+/**
+ * A person: a user a bot acts for, or a signed-in web user. `requestScope` names the front end, so a
+ * request key is only ever matched against the same user's commands from the same bot (or the web).
+ */
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
   if (caller.kind === 'service' && caller.user) {
@@ -81,6 +100,7 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
         space: caller.space as Space | null,
         spaceAdmin: false,
         platform: caller.service.platform as Platform,
+        requestScope: `token:${caller.service.platform}:${caller.service.name}`,
       },
     });
   }
@@ -91,6 +111,7 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
         space: caller.session.space,
         spaceAdmin: caller.session.spaceAdmin,
         platform: 'web' as Platform,
+        requestScope: 'web',
       },
     });
   }

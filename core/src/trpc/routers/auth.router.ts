@@ -1,19 +1,22 @@
 import { z } from 'zod';
-import { login, logout } from '../../domain/auth/auth.service';
+import { logout, signIn } from '../../domain/auth/auth.service';
 import { createSignInLink, redeemSignInLink } from '../../domain/auth/sign-in-links.service';
 import { clearedSessionCookie, sessionCookie } from '../session-cookie';
 import { botUserProcedure, publicProcedure, router } from '../trpc';
 import { sessionView, signInLinkView, spaceView, userView } from '../views';
 
 export const authRouter = router({
-  /** Password sign-in for admins and moderators; sets the HttpOnly session cookie (the token is not returned). */
+  /**
+   * Password sign-in for admins and moderators, throttled per address and username. The token travels
+   * only in the HttpOnly session cookie, never in the body, so page scripts cannot read it.
+   */
   login: publicProcedure
     .input(
       z.strictObject({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }),
     )
     .output(z.object({ expiresAt: z.date() }))
     .mutation(async ({ ctx, input }) => {
-      const session = await login(ctx.deps.db, input.username, input.password);
+      const session = await signIn(ctx.deps, { ...input, clientAddress: ctx.clientAddress });
       ctx.resHeaders?.append('set-cookie', sessionCookie(ctx.deps.config, session, 'Strict'));
       ctx.logger.info('web sign-in', { username: input.username });
       return { expiresAt: session.expiresAt };

@@ -15,6 +15,7 @@ import {
   rerollGeneration,
 } from '../../domain/generation/generation.service';
 import { cancelGeneration } from '../../domain/generation/pipeline';
+import type { RequestKey } from '../../domain/generation/request-keys';
 import type { AtelierEvent } from '../../events/event-bus';
 import { router, serviceProcedure, userProcedure } from '../trpc';
 
@@ -38,6 +39,16 @@ export const originInput = z
 
 const id = z.strictObject({ id: z.uuid() });
 
+/** A bot's idempotency key for one command; it only ever matches the same caller's earlier command. */
+export const requestKeyInput = z.string().min(1).max(200).optional();
+
+export function scopedRequestKey(
+  ctx: { requestScope: string },
+  key: string | undefined,
+): RequestKey | undefined {
+  return key === undefined ? undefined : { scope: ctx.requestScope, key };
+}
+
 const LEASE_RECHECK_MS = 15_000;
 const sleep = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
@@ -45,14 +56,15 @@ const sleep = (ms: number) =>
 export const generationsRouter = router({
   /** Validates, prices and accepts a generation; the price is held until it ends. */
   create: userProcedure
-    .input(requestInput.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
+    .input(requestInput.extend({ origin: originInput, requestKey: requestKeyInput }))
     .mutation(async ({ ctx, input }) => {
-      const { origin: where, ...request } = input;
+      const { origin: where, requestKey, ...request } = input;
       return createGeneration(
         ctx.deps,
         { user: ctx.user, space: ctx.space },
         {
           ...request,
+          requestKey: scopedRequestKey(ctx, requestKey),
           origin: { ...where, platform: ctx.platform },
         },
       );
@@ -72,10 +84,10 @@ export const generationsRouter = router({
 
   /** The same input again with a new seed, as a new (charged) generation. */
   reroll: userProcedure
-    .input(id.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
+    .input(id.extend({ origin: originInput, requestKey: requestKeyInput }))
     .mutation(({ ctx, input }) =>
       rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, {
-        requestKey: input.requestKey,
+        requestKey: scopedRequestKey(ctx, input.requestKey),
         origin: input.origin ? { ...input.origin, platform: ctx.platform } : undefined,
       }),
     ),
