@@ -8,9 +8,10 @@ import { benchSlack } from './slack.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
+import { benchWeb } from './web.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, kit, login, slack, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, kit, login, slack, telegram, trpc, web (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
@@ -23,6 +24,7 @@ const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => 
   slack: benchSlack,
   telegram: benchTelegram,
   trpc: benchTrpc,
+  web: benchWeb,
 };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const db = await benchDatabase();

@@ -9,8 +9,10 @@ import { acceptsUploadWrite } from './domain/uploads/uploads.service';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics, registerDatabaseMetrics } from './http/metrics';
+import { openGraphFor } from './http/open-graph';
 import { closeGracefully, createRequestHandler, createServer, listen, type Route } from './http/server';
 import { createStripeWebhookRoute } from './http/stripe-webhook.route';
+import { createWebAppRoutes } from './http/web-app.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -42,6 +44,8 @@ export interface CoreOptions {
   provider?: GenerationProvider;
   /** Job polling interval in seconds (tests use a shorter one). */
   jobPollSeconds?: number;
+  /** The built web app to serve (default: web-admin/dist in the repository). */
+  webAppDir?: string;
 }
 
 /** The object store from configuration: S3 when configured, else local disk served under /files. */
@@ -144,6 +148,13 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       logger,
     }),
   });
+  routes.push(
+    ...createWebAppRoutes({
+      dir: opts.webAppDir,
+      logger,
+      openGraph: (pathname) => openGraphFor(deps, pathname),
+    }),
+  );
   const metrics = createMetrics();
   registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
   serve(createRequestHandler({ deps, metrics, routes }));

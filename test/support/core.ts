@@ -57,7 +57,7 @@ export interface Browser {
 export function useTestCore(
   t: TestDatabase,
   env: Record<string, string> | (() => Record<string, string>) = {},
-  opts: Partial<Pick<CoreOptions, 'worker' | 'provider' | 'jobPollSeconds'>> = {},
+  opts: Partial<Pick<CoreOptions, 'worker' | 'provider' | 'jobPollSeconds' | 'webAppDir'>> = {},
 ): TestCore {
   let app: CoreApp | undefined;
   beforeAll(async () => {
