@@ -3,12 +3,13 @@ import { benchDiscord } from './discord.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
 import { benchKit } from './kit.bench';
+import { benchLogin } from './login.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, kit, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, discord, generation, history, kit, login, telegram, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
@@ -17,6 +18,7 @@ const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => 
   generation: benchGeneration,
   history: benchHistory,
   kit: benchKit,
+  login: benchLogin,
   telegram: benchTelegram,
   trpc: benchTrpc,
 };
