@@ -1,12 +1,16 @@
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { createStripeClient } from './domain/billing/stripe-client';
+import { countResubmits } from './domain/generation/generation.repo';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { Throttle } from './domain/throttle/throttle.service';
+import { acceptsUploadWrite } from './domain/uploads/uploads.service';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
-import { createMetrics } from './http/metrics';
+import { createMetrics, registerDatabaseMetrics } from './http/metrics';
 import { closeGracefully, createRequestHandler, createServer, listen, type Route } from './http/server';
+import { createStripeWebhookRoute } from './http/stripe-webhook.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -70,7 +74,12 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
   const storage = await openStorage(config, baseUrl);
   const provider =
     opts.provider ??
-    createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
+    createProvider({
+      falKey: config.env.FAL_KEY,
+      falApiRoot: config.env.FAL_API_ROOT,
+      falOutputHosts: config.falOutputHosts,
+      logger,
+    });
   const events = await createEventBus(opts.dbUrl, logger);
   const jobs = await startJobQueue({ url: opts.dbUrl, logger, pollSeconds: opts.jobPollSeconds });
   const deps: Deps = {
@@ -84,6 +93,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     provider,
     events,
     throttle: new Throttle(db),
+    stripe: createStripeClient(config),
   };
 
   const routes: Route[] = [];
@@ -91,7 +101,10 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     routes.push({
       prefix: '/files/',
       name: 'files',
-      handle: createLocalFilesHandler(storage, { signingSecret: config.secret }),
+      handle: createLocalFilesHandler(storage, {
+        signingSecret: config.secret,
+        acceptsWrite: (key) => acceptsUploadWrite({ db }, key),
+      }),
       // Uploads are bounded by their signed size, checked as the bytes arrive.
       maxBodyBytes: null,
     });
@@ -114,12 +127,37 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
-  serve(createRequestHandler({ deps, metrics: createMetrics(), routes }));
+  if (!deps.stripe) {
+    logger.warn('billing is not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell credits');
+  } else if (!config.stripe?.webhookSecret) {
+    logger.warn(
+      'STRIPE_WEBHOOK_SECRET is not set: /webhooks/stripe refuses events, so paid credits never arrive',
+    );
+  }
+  routes.push({
+    prefix: '/webhooks/stripe',
+    name: 'stripe_webhook',
+    handle: createStripeWebhookRoute({
+      db,
+      stripe: deps.stripe,
+      webhookSecret: config.stripe?.webhookSecret,
+      logger,
+    }),
+  });
+  const metrics = createMetrics();
+  registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
+  serve(createRequestHandler({ deps, metrics, routes }));
 
   const worker = opts.worker
     ? await startWorker(
-        { ...deps, pollSeconds: opts.jobPollSeconds },
-        opts.worker === true ? {} : opts.worker,
+        { ...deps, pollSeconds: opts.jobPollSeconds ?? config.worker.statusPollSeconds },
+        opts.worker === true
+          ? {
+              sweepEverySeconds: config.worker.sweepEverySeconds,
+              stalledAfterSeconds: config.worker.stalledAfterSeconds,
+              webhookGraceSeconds: config.worker.webhookGraceSeconds,
+            }
+          : opts.worker,
       )
     : null;
 

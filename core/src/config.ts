@@ -21,6 +21,48 @@ const int = (fallback: number, min: number, max: number) =>
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min).max(max));
 
+/** A credit pack sold through Stripe Checkout; `price` is in the currency's smallest unit (cents). */
+export interface CreditPack {
+  id: string;
+  name: string;
+  credits: number;
+  price: number;
+  currency: string;
+}
+
+const creditPackSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().trim().min(1).max(80),
+  credits: z.number().int().min(1).max(100_000_000),
+  price: z.number().int().min(50).max(100_000_000),
+  currency: z.string().regex(/^[a-z]{3}$/, 'a lowercase ISO currency code such as usd'),
+});
+
+/** The packs on sale unless CREDIT_PACKS says otherwise. */
+export const DEFAULT_CREDIT_PACKS: readonly CreditPack[] = [
+  { id: 'starter', name: 'Starter', credits: 500, price: 500, currency: 'usd' },
+  { id: 'creator', name: 'Creator', credits: 1200, price: 1000, currency: 'usd' },
+  { id: 'studio', name: 'Studio', credits: 3000, price: 2000, currency: 'usd' },
+];
+
+const creditPacks = optional
+  .transform((v, ctx): unknown => {
+    if (v === undefined) return DEFAULT_CREDIT_PACKS;
+    try {
+      return JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of packs' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(creditPackSchema)
+      .min(1)
+      .max(20)
+      .refine((packs) => new Set(packs.map((p) => p.id)).size === packs.length, 'pack ids must be unique'),
+  );
+
 const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ATELIER_DATA_DIR: optional,
@@ -34,20 +76,24 @@ const envSchema = z.object({
   PUBLIC_URL: url,
   TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
+  UPLOAD_QUOTA_MB: int(1024, 1, 10_000_000),
   TEAM_STARTER_CREDITS: int(200, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
-  WORKER_SWEEP_SECONDS: int(30, 1, 3600),
+  WORKER_SWEEP_SECONDS: int(5, 1, 3600),
   WORKER_STALLED_SECONDS: int(120, 1, 86_400),
+  WORKER_WEBHOOK_GRACE_SECONDS: int(600, 1, 86_400),
   WORKER_STATUS_POLL_SECONDS: optional
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().min(0.1).max(600).optional()),
   FAL_KEY: optional,
   FAL_API_ROOT: url,
   FAL_JWKS_URL: url,
+  FAL_OUTPUT_HOSTS: optional,
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_URL: url,
+  CREDIT_PACKS: creditPacks,
   S3_ENDPOINT: url,
   S3_BUCKET: optional,
   S3_ACCESS_KEY_ID: optional,
@@ -67,6 +113,9 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optional,
   SLACK_API_URL: url,
   SLACK_APP_TOKEN: optional,
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  SLACK_STATE_SECRET: optional,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -90,8 +139,20 @@ export interface Config {
   teamStarterCredits: number;
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
+  /** Stripe, when STRIPE_SECRET_KEY is set; null means billing is not configured. */
+  stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | null;
+  creditPacks: readonly CreditPack[];
   logLevel: Env['LOG_LEVEL'];
-  worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
+  worker: {
+    sweepEverySeconds: number;
+    stalledAfterSeconds: number;
+    statusPollSeconds: number | undefined;
+    webhookGraceSeconds: number;
+  };
+  /** Hosts besides fal's CDN that model outputs may be downloaded from (exact or `*.suffix`). */
+  falOutputHosts: string[];
+  /** Bytes of uploads (pending and ready) one user may keep at a time. */
+  uploadQuotaBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -129,11 +190,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
+    stripe: env.STRIPE_SECRET_KEY
+      ? {
+          secretKey: env.STRIPE_SECRET_KEY,
+          webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+          apiUrl: env.STRIPE_API_URL,
+        }
+      : null,
+    creditPacks: env.CREDIT_PACKS,
     logLevel: env.LOG_LEVEL,
+    uploadQuotaBytes: env.UPLOAD_QUOTA_MB * 1024 * 1024,
+    falOutputHosts: (env.FAL_OUTPUT_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     worker: {
       sweepEverySeconds: env.WORKER_SWEEP_SECONDS,
       stalledAfterSeconds: env.WORKER_STALLED_SECONDS,
       statusPollSeconds: env.WORKER_STATUS_POLL_SECONDS,
+      webhookGraceSeconds: env.WORKER_WEBHOOK_GRACE_SECONDS,
     },
   };
 }

@@ -71,6 +71,9 @@ export interface CreditAccountsTable {
   space_id: string | null;
   available: ColumnType<number, number | undefined, number>;
   held: ColumnType<number, number | undefined, number>;
+  /** Set when a refund or lost dispute could not take back every credit (see credit_shortfalls). */
+  flagged_at: Timestamp | null;
+  flag_reason: string | null;
   created_at: CreatedAt;
 }
 
@@ -172,6 +175,65 @@ export interface WebSessionsTable {
   token_hash: string;
   user_id: string;
   expires_at: Timestamp;
+  /** 'password' for staff sign-in, 'link' for a user's one-time link from a bot. */
+  kind: ColumnType<'password' | 'link', 'password' | 'link' | undefined, never>;
+  /** The space the sign-in link was made in (link sessions only). */
+  space_id: ColumnType<string | null, string | null | undefined, never>;
+  /** Whether the bot said the user administers that space (lets them buy for its pool). */
+  space_admin: ColumnType<boolean, boolean | undefined, never>;
+  created_at: CreatedAt;
+}
+
+export type SignInPurpose = 'web' | 'billing';
+
+export interface SignInLinksTable {
+  token_hash: string;
+  user_id: string;
+  space_id: string | null;
+  space_admin: ColumnType<boolean, boolean | undefined, never>;
+  purpose: SignInPurpose;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export type PurchaseStatus = 'open' | 'paid' | 'expired' | 'refunded';
+
+export interface PurchasesTable {
+  id: Generated<string>;
+  user_id: string;
+  account_id: string;
+  pack_id: string;
+  credits: number;
+  /** Price in the currency's minor unit (cents). */
+  amount: number;
+  currency: string;
+  request_key: string;
+  status: ColumnType<PurchaseStatus, PurchaseStatus | undefined, PurchaseStatus>;
+  stripe_session_id: string | null;
+  checkout_url: string | null;
+  payment_intent_id: string | null;
+  receipt_url: string | null;
+  credits_clawed_back: ColumnType<number, number | undefined, number>;
+  credits_unrecovered: ColumnType<number, number | undefined, number>;
+  paid_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CreditShortfallsTable {
+  id: Generated<number>;
+  account_id: string;
+  purchase_id: string;
+  amount: number;
+  reason: string;
+  idempotency_key: string;
+  created_at: CreatedAt;
+}
+
+export interface PromptBlockTermsTable {
+  term: string;
+  added_by: string | null;
   created_at: CreatedAt;
 }
 
@@ -238,6 +300,12 @@ export interface GenerationsTable {
   last_log: string | null;
   failure_reason: string | null;
   submit_attempts: ColumnType<number, number | undefined, number>;
+  /** The worker submitting it holds the row until then; a dead worker's lease runs out within seconds. */
+  submit_lease_until: Timestamp | null;
+  /** Set just before the request is sent: from then on the provider may have it. */
+  submit_started_at: Timestamp | null;
+  /** How many times it was sent to the provider again after a submit that may have got there. */
+  resubmits: ColumnType<number, number | undefined, number>;
   rerolled_from: string | null;
   /** The bot's idempotency key for the command that asked (e.g. a Telegram update id). */
   request_key: string | null;
@@ -278,6 +346,8 @@ export interface DeliveriesTable {
   acked_at: Timestamp | null;
   /** Until when the bot connection that was handed this delivery has it to itself. */
   lease_until: Timestamp | null;
+  /** The bot process (its consumer id) holding the lease. */
+  lease_owner: string | null;
 }
 
 export interface ProviderWebhooksTable {
@@ -293,14 +363,20 @@ export interface GalleryItemsTable {
   state: GalleryState;
   published_at: Timestamp;
   report_count: ColumnType<number, number | undefined, number>;
+  /** The generation or one of its outputs was flagged NSFW by the provider (copied at publish). */
+  nsfw: ColumnType<boolean, boolean | undefined, never>;
   moderated_at: Timestamp | null;
   moderated_by: string | null;
   moderation_reason: string | null;
 }
 
+export type ReportCategory = 'sexual' | 'violence' | 'hate' | 'illegal' | 'spam' | 'other';
+
 export interface GalleryReportsTable {
   generation_id: string;
   reporter_user_id: string;
+  category: ColumnType<ReportCategory, ReportCategory | undefined, never>;
+  /** The reporter's own words ('other' requires them). */
   reason: string;
   created_at: CreatedAt;
 }
@@ -331,6 +407,23 @@ export interface ThrottleCountersTable {
   window_ends_at: Timestamp;
 }
 
+export interface SlackInstallationsTable {
+  id: Generated<string>;
+  /** `T:<team id>` for a workspace install, `E:<enterprise id>` for an org-wide install. */
+  installation_key: string;
+  team_id: string | null;
+  enterprise_id: string | null;
+  is_enterprise_install: boolean;
+  team_name: string | null;
+  app_id: string | null;
+  bot_user_id: string | null;
+  installed_by: string | null;
+  /** Bolt's installation record sealed with the core secret (see secrets/seal.ts); null once uninstalled. */
+  sealed_installation: string | null;
+  installed_at: Timestamp;
+  uninstalled_at: Timestamp | null;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -348,6 +441,10 @@ export interface DB {
   link_codes: LinkCodesTable;
   web_credentials: WebCredentialsTable;
   web_sessions: WebSessionsTable;
+  sign_in_links: SignInLinksTable;
+  purchases: PurchasesTable;
+  credit_shortfalls: CreditShortfallsTable;
+  prompt_block_terms: PromptBlockTermsTable;
   service_tokens: ServiceTokensTable;
   throttle_counters: ThrottleCountersTable;
   uploads: UploadsTable;
@@ -359,6 +456,7 @@ export interface DB {
   gallery_reports: GalleryReportsTable;
   loras: LorasTable;
   lora_shares: LoraSharesTable;
+  slack_installations: SlackInstallationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -375,3 +473,4 @@ export type GenerationOutputRow = Selectable<GenerationOutputsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type GalleryItemRow = Selectable<GalleryItemsTable>;
 export type LoraRow = Selectable<LorasTable>;
+export type PurchaseRow = Selectable<PurchasesTable>;

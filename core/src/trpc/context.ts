@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Config } from '../config';
-import type { Db } from '../db/database';
+import { type Db, isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import {
   ensureSpace,
@@ -11,7 +12,12 @@ import {
   type Space,
   type User,
 } from '../domain/accounts/accounts.service';
-import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import {
+  type ServiceCaller,
+  verifyServiceToken,
+  verifySession,
+  type WebSession,
+} from '../domain/auth/auth.service';
 import type { Throttle } from '../domain/throttle/throttle.service';
 import { AppError } from '../errors';
 import type { EventBus } from '../events/event-bus';
@@ -21,6 +27,7 @@ import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
 import { ACTOR_HEADER } from '../wire/actor-header';
+import { CSRF_HEADER } from '../wire/csrf-header';
 import { TRPC_CODE_FOR } from './error-map';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
@@ -36,6 +43,8 @@ export interface Deps {
   provider: GenerationProvider;
   events: EventBus;
   throttle: Throttle;
+  /** Null when STRIPE_SECRET_KEY is unset: billing procedures say it is not configured. */
+  stripe: Stripe | null;
 }
 
 export type Caller =
@@ -48,7 +57,7 @@ export type Caller =
       /** The bot's word that the user administers `space` (false without a space). */
       spaceAdmin: boolean;
     }
-  | { kind: 'web'; user: User; sessionToken: string };
+  | { kind: 'web'; user: User; session: WebSession; sessionToken: string };
 
 export interface Context {
   deps: Deps;
@@ -59,6 +68,13 @@ export interface Context {
   clientAddress: string | null;
   /** Response headers a procedure may set (the web session cookie). */
   resHeaders: ResponseHeaders | null;
+  /**
+   * Whether a mutation from this request is safe from cross-site request forgery: it carries its
+   * credentials in the Authorization header (a browser never adds that on its own), or it sends the
+   * CSRF_HEADER (a cross-site page cannot without a CORS preflight, which core never grants) and is
+   * not marked cross-site by the browser.
+   */
+  csrfSafe: boolean;
 }
 
 export interface ResponseHeaders {
@@ -130,9 +146,14 @@ export class ActorResolver {
   }
 }
 
-function bearer(headers: Headers): string | null {
+function authorizationBearer(headers: Headers): string | null {
   const auth = headers.get('authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null;
+}
+
+function bearer(headers: Headers): string | null {
+  const fromHeader = authorizationBearer(headers);
+  if (fromHeader) return fromHeader;
   const cookie = headers.get('cookie') ?? '';
   const match = cookie.match(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`));
   return match?.[1] ?? null;
@@ -166,9 +187,9 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
     const { user, space } = await deps.actors.actor(service.platform, claim);
     return { kind: 'service', service, user, space, spaceAdmin: space !== null && claim.spaceAdmin };
   }
-  const user = await verifySession(deps.db, token);
-  if (!user) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
-  return { kind: 'web', user, sessionToken: token };
+  const session = await verifySession(deps.db, token);
+  if (!session) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
+  return { kind: 'web', user: session.user, session, sessionToken: token };
 }
 
 /** Builds a request's context from its headers. Bad credentials make an anonymous caller, refused later. */
@@ -179,13 +200,29 @@ export async function createContext(
   clientAddress: string | null = null,
 ): Promise<Context> {
   const requestId = headers.get('x-request-id') ?? randomUUID();
-  const caller = await resolveCaller(deps, headers);
+  let caller: Caller;
+  try {
+    caller = await resolveCaller(deps, headers);
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    const unavailable = AppError.unavailable();
+    resHeaders?.append('retry-after', String(unavailable.details.retryAfterSeconds));
+    throw new TRPCError({
+      code: TRPC_CODE_FOR.UNAVAILABLE,
+      message: unavailable.message,
+      cause: unavailable,
+    });
+  }
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
+  const csrfSafe =
+    authorizationBearer(headers) !== null ||
+    (headers.has(CSRF_HEADER) && headers.get('sec-fetch-site') !== 'cross-site');
   return {
     deps,
     caller,
     requestId,
     resHeaders,
+    csrfSafe,
     clientAddress,
     logger: deps.logger.child({ requestId, userId }),
   };

@@ -1,9 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
+import { CSRF_HEADER } from '../wire/csrf-header';
 import { transformer } from '../wire/transformer';
 import type { Context } from './context';
 import { TRPC_CODE_FOR } from './error-map';
@@ -38,17 +40,22 @@ const t = initTRPC.context<Context>().create({
 
 /**
  * Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the
- * adapter); a refusal that says when to come back also says it in Retry-After.
+ * adapter); a refusal that says when to come back also says it in Retry-After, and a lost database
+ * connection becomes UNAVAILABLE (503), which callers may retry.
  */
 const errors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    const unavailable = AppError.unavailable();
+    ctx.resHeaders?.set('retry-after', String(unavailable.details.retryAfterSeconds));
+    result.error = toTRPCError(unavailable);
+  } else if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     const retryAfter = cause.details.retryAfterSeconds;
     if (cause.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
       ctx.resHeaders?.set('retry-after', String(Math.ceil(retryAfter)));
     }
-    result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
+    result.error = toTRPCError(cause);
   }
   return result;
 });
@@ -67,8 +74,16 @@ const storableText = t.middleware(async ({ getRawInput, next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
+const csrf = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && !ctx.csrfSafe) {
+    throw AppError.forbidden(`Cross-site request refused: send the ${CSRF_HEADER} header from the web app`);
+  }
+  return next();
+});
+
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(errors).use(storableText);
+export const publicProcedure = t.procedure.use(errors).use(csrf).use(storableText);
 
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -99,8 +114,8 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
     return next({
       ctx: {
         user: caller.user,
-        space: null as Space | null,
-        spaceAdmin: false,
+        space: caller.session.space,
+        spaceAdmin: caller.session.spaceAdmin,
         platform: 'web' as Platform,
         requestScope: 'web',
       },
@@ -114,10 +129,23 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   );
 });
 
-/** A signed-in web user with the moderator or admin role. Bot tokens never qualify. */
+/** A user a bot acts for (with the space the command came from); web sessions do not qualify. */
+export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== 'service') {
+    throw AppError.forbidden('Only a bot can ask for this on behalf of a user');
+  }
+  return next();
+});
+
+/**
+ * Staff signed in with a password, with the moderator or admin role. Bot tokens never qualify, and
+ * neither does a session opened by a bot's sign-in link (whoever holds a chat account is not staff).
+ */
 export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
-  if (caller.kind !== 'web') throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
+  if (caller.kind !== 'web' || caller.session.kind !== 'password') {
+    throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
+  }
   if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
     throw AppError.forbidden('Moderators and admins only');
   }
@@ -133,5 +161,10 @@ export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
 function unauthorizedMessage(ctx: Context): string {
   if (ctx.caller.kind === 'anonymous' && ctx.caller.authError) return ctx.caller.authError;
   if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
+  if (ctx.caller.kind === 'web') return 'Sign in with a staff account first';
   return 'Sign in first';
+}
+
+function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE_FOR[error.code], message: error.message, cause: error });
 }

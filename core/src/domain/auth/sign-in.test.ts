@@ -33,7 +33,11 @@ async function rawCall(res: Response): Promise<Pick<LoginAnswer, 'data' | 'error
 async function login(username: string, password: string, address: string): Promise<LoginAnswer> {
   const res = await fetch(`${core.app.url}/trpc/auth.login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.77, ${address}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-atelier-csrf': '1',
+      'x-forwarded-for': `203.0.113.77, ${address}`,
+    },
     body: JSON.stringify(transformer.serialize({ username, password })),
   });
   return {

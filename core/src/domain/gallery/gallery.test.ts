@@ -128,12 +128,12 @@ describe('gallery with auto-approve on (the default)', () => {
     await fay.bot.gallery.publish.mutate({ id: item.id });
     const [r1, r2, r3] = await Promise.all([member('R1'), member('R2'), member('R3')]);
     await r1!.bot.gallery.report.mutate({ id: item.id, reason: 'spam' });
-    await r1!.bot.gallery.report.mutate({ id: item.id, reason: 'spam again' }); // one report per user
-    await r2!.bot.gallery.report.mutate({ id: item.id, reason: 'offensive' });
+    await r1!.bot.gallery.report.mutate({ id: item.id, reason: 'hate' }); // one report per user
+    await r2!.bot.gallery.report.mutate({ id: item.id, reason: 'hate' });
     expect(await feedIds()).toContain(item.id);
     expect(await auditOf(item.id)).toEqual([]);
 
-    await r3!.bot.gallery.report.mutate({ id: item.id, reason: 'stolen art' });
+    await r3!.bot.gallery.report.mutate({ id: item.id, reason: 'other', details: 'stolen art' });
     expect(await feedIds()).not.toContain(item.id);
     expect(await auditOf(item.id)).toEqual([
       {
@@ -147,7 +147,12 @@ describe('gallery with auto-approve on (the default)', () => {
     const queue = await mod.client.moderation.queue.query({ state: 'pending' });
     const queued = queue.items.find((i) => i.id === item.id);
     expect(queued).toMatchObject({ reportCount: 3, authorName: 'Fay', userId: fay.userId });
-    expect(queued?.latestReports.map((r) => r.reason).sort()).toEqual(['offensive', 'spam', 'stolen art']);
+    expect(queued?.reasons).toEqual([
+      { category: 'hate', count: 1 },
+      { category: 'other', count: 1 },
+      { category: 'spam', count: 1 },
+    ]);
+    expect(queued?.latestReports.map((r) => r.details ?? '-').sort()).toEqual(['-', '-', 'stolen art']);
 
     // Unpublishing and publishing again does not get around the hold.
     await fay.bot.gallery.unpublish.mutate({ id: item.id });
@@ -242,7 +247,11 @@ describe('gallery with auto-approve on (the default)', () => {
     });
     expect(await feedIds()).not.toContain(item.id);
     const reported = await trpcError(
-      (await member('Jo')).bot.gallery.report.mutate({ id: item.id, reason: 'still here?' }),
+      (await member('Jo')).bot.gallery.report.mutate({
+        id: item.id,
+        reason: 'other',
+        details: 'still here?',
+      }),
     );
     expect(reported).toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -263,7 +272,12 @@ describe('gallery with GALLERY_AUTO_APPROVE=false', () => {
     const mod = await core.web('moderator');
     const queue = await mod.client.moderation.queue.query({ state: 'pending' });
     expect(queue.items.map((i) => i.id)).toEqual([item.id]);
-    expect(queue.items[0]).toMatchObject({ reportCount: 0, latestReports: [], moderation: null });
+    expect(queue.items[0]).toMatchObject({
+      reportCount: 0,
+      reasons: [],
+      latestReports: [],
+      moderation: null,
+    });
 
     const outcome = await mod.client.moderation.act.mutate({
       ids: [item.id],
@@ -281,5 +295,61 @@ describe('gallery with GALLERY_AUTO_APPROVE=false', () => {
       },
     ]);
     expect((await mod.client.moderation.queue.query({ state: 'pending' })).items).toEqual([]);
+  });
+});
+
+describe('taking an item down takes its media offline at once', () => {
+  const { core, member } = galleryWorld();
+  const feedLinkOf = async (id: string) => {
+    const feed = await core.anonymous().gallery.feed.query({ limit: 50 });
+    const url = feed.items.find((i) => i.id === id)?.outputs[0]?.url;
+    expect(url).toBeTruthy();
+    expect((await fetch(url!)).status).toBe(200);
+    return url!;
+  };
+
+  it('a link the feed handed out answers 404 as soon as the owner unpublishes; the owner still sees it', async () => {
+    const ivy = await member('Ivy');
+    const item = await ivy.generate();
+    await ivy.bot.gallery.publish.mutate({ id: item.id });
+    const link = await feedLinkOf(item.id);
+
+    await ivy.bot.gallery.unpublish.mutate({ id: item.id });
+    expect((await fetch(link)).status).toBe(404);
+    const own = await ivy.bot.history.show.query({ id: item.id });
+    const res = await fetch(own.outputs[0]!.url!);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(pngBytes(0))).toBe(true);
+  });
+
+  it('a moderator removing or hiding items kills the links the feed handed out', async () => {
+    const jon = await member('Jon');
+    const removed = await jon.generate();
+    const hidden = await jon.generate();
+    await jon.bot.gallery.publish.mutate({ id: removed.id });
+    await jon.bot.gallery.publish.mutate({ id: hidden.id });
+    const removedLink = await feedLinkOf(removed.id);
+    const hiddenLink = await feedLinkOf(hidden.id);
+
+    const mod = await core.web('moderator');
+    await mod.client.moderation.act.mutate({ ids: [removed.id], action: 'remove', reason: 'stolen art' });
+    await mod.client.moderation.act.mutate({ ids: [hidden.id], action: 'hide', reason: 'off-topic' });
+    expect((await fetch(removedLink)).status).toBe(404);
+    expect((await fetch(hiddenLink)).status).toBe(404);
+    // Approved again: the feed hands out new, working links.
+    await mod.client.moderation.act.mutate({ ids: [hidden.id], action: 'approve', reason: 'fine after all' });
+    await feedLinkOf(hidden.id);
+  });
+
+  it('three reports hold an item for review and its feed links stop working', async () => {
+    const kim = await member('Kim');
+    const item = await kim.generate();
+    await kim.bot.gallery.publish.mutate({ id: item.id });
+    const link = await feedLinkOf(item.id);
+    for (const name of ['r1', 'r2', 'r3']) {
+      const reporter = await member(`Reporter ${name}`);
+      await reporter.bot.gallery.report.mutate({ id: item.id, reason: 'spam' });
+    }
+    expect((await fetch(link)).status).toBe(404);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '../catalog/catalog.service';
 import { mainTextField } from '../catalog/model-request';
 import { holdCredits } from '../credits/credits.service';
+import { activeBlockedTerms } from '../moderation/prompt-blocklist.service';
 import * as repo from './generation.repo';
 import { type GenerationView, toGenerationViews } from './generation-view';
 import { resolveFileInput, resolveLoras } from './inputs';
@@ -68,7 +69,7 @@ export async function createGeneration(
   if (replay) return replay;
   const model = await getUsableModel(deps.db, request.model ?? defaultModelRef(actor.user.settings));
   const input = validateModelInput(model, withPrompt(model, request));
-  checkBlocklist(deps.config.promptBlocklist, model, input);
+  checkBlocklist(await activeBlockedTerms(deps.db, deps.config), model, input);
   for (const field of model.fields) {
     const ref = input[field.name];
     if (field.type === 'file' && typeof ref === 'string') {
@@ -126,31 +127,7 @@ export async function acceptGeneration(
   const id = randomUUID();
   try {
     const row = await db.transaction().execute(async (tx) => {
-      await repo.lockUser(tx, actor.user.id);
-      const { recent, active } = await repo.countRecentAndActive(
-        tx,
-        actor.user.id,
-        new Date(Date.now() - 60_000),
-      );
-      if (active >= MAX_ACTIVE_PER_USER) {
-        throw new AppError(
-          'RATE_LIMITED',
-          `You already have ${active} generations running; wait for one to finish`,
-          {
-            retryAfterSeconds: 10,
-          },
-        );
-      }
-      if (recent >= RATE_LIMIT_PER_MINUTE) {
-        throw new AppError(
-          'RATE_LIMITED',
-          `That is ${RATE_LIMIT_PER_MINUTE} generations this minute; try again shortly`,
-          {
-            retryAfterSeconds: 60,
-          },
-        );
-      }
-      const accountId = await resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin);
+      const accountId = await checkLimitsAndPayer(tx, actor);
       const holdId = randomUUID();
       const generation = await repo.insertGeneration(tx, {
         id,
@@ -197,11 +174,73 @@ export async function acceptGeneration(
   }
 }
 
+/** The user's rate and concurrency limits (refused with RATE_LIMITED), then who pays. */
+async function checkLimitsAndPayer(tx: Tx, actor: Actor): Promise<string> {
+  await repo.lockUser(tx, actor.user.id);
+  const { recent, active } = await repo.countRecentAndActive(
+    tx,
+    actor.user.id,
+    new Date(Date.now() - 60_000),
+  );
+  if (active >= MAX_ACTIVE_PER_USER) {
+    throw new AppError(
+      'RATE_LIMITED',
+      `You already have ${active} generations running; wait for one to finish`,
+      {
+        retryAfterSeconds: 10,
+      },
+    );
+  }
+  if (recent >= RATE_LIMIT_PER_MINUTE) {
+    throw new AppError(
+      'RATE_LIMITED',
+      `That is ${RATE_LIMIT_PER_MINUTE} generations this minute; try again shortly`,
+      {
+        retryAfterSeconds: 60,
+      },
+    );
+  }
+  return resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin);
+}
+
+class DryRun extends Error {}
+
+/**
+ * Would `acceptGeneration` take this work now? Runs the same limit, policy and credit checks (a hold
+ * included) in a transaction that is rolled back, so costly preparation (a LoRA's zip) is done only
+ * for work that will be accepted. The real acceptance checks everything again.
+ */
+export async function assertAcceptable(
+  deps: Pick<GenerationDeps, 'db'>,
+  actor: Actor,
+  work: { modelId: string; price: number },
+): Promise<void> {
+  try {
+    await deps.db.transaction().execute(async (tx) => {
+      const accountId = await checkLimitsAndPayer(tx, actor);
+      const probe = randomUUID();
+      await holdCredits(tx, {
+        holdId: probe,
+        accountId,
+        userId: actor.user.id,
+        amount: work.price,
+        reference: `precheck:${probe}`,
+        idempotencyKey: `precheck:${probe}`,
+        modelId: work.modelId,
+      });
+      throw new DryRun();
+    });
+  } catch (error) {
+    if (error instanceof DryRun) return;
+    throw error;
+  }
+}
+
 /** Says what a request would cost and whether it is valid, holding nothing. */
 export async function quoteGeneration(deps: GenerationDeps, actor: Actor, request: CreateRequest) {
   const model = await getUsableModel(deps.db, request.model ?? defaultModelRef(actor.user.settings));
   const input = validateModelInput(model, withPrompt(model, request));
-  checkBlocklist(deps.config.promptBlocklist, model, input);
+  checkBlocklist(await activeBlockedTerms(deps.db, deps.config), model, input);
   return { modelId: model.id, modelName: model.name, price: quotePrice(model, input) };
 }
 
@@ -238,13 +277,10 @@ export function checkBlocklist(
     texts.some((t) => new RegExp(`(^|\\W)${escapeRegExp(word)}($|\\W)`, 'u').test(t)),
   );
   if (hit) {
-    throw new AppError(
-      'PROMPT_BLOCKED',
-      'Your prompt contains a word or phrase this service does not allow',
-      {
-        fieldErrors: { prompt: ['contains a blocked word or phrase'] },
-      },
-    );
+    throw new AppError('PROMPT_BLOCKED', `Your prompt contains "${hit}", which this service does not allow`, {
+      term: hit,
+      fieldErrors: { prompt: [`contains the blocked term "${hit}"`] },
+    });
   }
 }
 
