@@ -2,13 +2,14 @@ import { benchCredits } from './credits.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
 import { benchKit } from './kit.bench';
+import { benchLogin } from './login.bench';
 import { benchSlack } from './slack.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, kit, slack, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, kit, login, slack, telegram, trpc (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
@@ -16,6 +17,7 @@ const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => 
   generation: benchGeneration,
   history: benchHistory,
   kit: benchKit,
+  login: benchLogin,
   slack: benchSlack,
   telegram: benchTelegram,
   trpc: benchTrpc,

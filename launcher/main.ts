@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const started = Date.now();
-  const conn = await connectDatabase(config, logger, { max: 20 });
+  const conn = await connectDatabase(config, logger, { max: 20, ordersOwnShutdown: true });
   const core = await startCore({ config, db: conn.db, dbUrl: conn.url, logger, worker: true });
   const bots = await startEnabledBots({ config, core, logger });
   logger.info('Atelier core is ready', {

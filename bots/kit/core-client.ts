@@ -65,7 +65,14 @@ function clientWith(trpcUrl: string, headers: Record<string, string>): CoreClien
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers } }),
           }),
         }),
-        false: httpBatchLink({ url: trpcUrl, transformer, headers: () => headers, maxItems: 10 }),
+        // Queries by POST too: a long prompt does not fit in a URL (core would answer 431 before reading it).
+        false: httpBatchLink({
+          url: trpcUrl,
+          transformer,
+          headers: () => headers,
+          maxItems: 10,
+          methodOverride: 'POST',
+        }),
       }),
     ],
   });

@@ -1,12 +1,12 @@
-import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import { finalizeGeneration } from './domain/generation/pipeline';
+import { Throttle } from './domain/throttle/throttle.service';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
-import { closeGracefully, createRequestHandler, listen, type Route } from './http/server';
+import { closeGracefully, createRequestHandler, createServer, listen, type Route } from './http/server';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -60,8 +60,9 @@ export async function openStorage(config: Config, baseUrl: string): Promise<AnyO
  */
 export async function startCore(opts: CoreOptions): Promise<CoreApp> {
   const { config, db, logger } = opts;
-  // Listen first: with PORT=0 the real port is only known afterwards, and signed URLs need it.
-  const server = http.createServer();
+  // Listen first: with PORT=0 the real port is only known afterwards, and signed URLs need it. Until
+  // the handler is attached below, requests are answered 503 with Retry-After.
+  const { server, serve } = createServer();
   const address = await listen(server, config.port, opts.host);
   const shownHost = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
   const url = `http://${shownHost}:${address.port}`;
@@ -82,6 +83,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     jobs,
     provider,
     events,
+    throttle: new Throttle(db),
   };
 
   const routes: Route[] = [];
@@ -90,6 +92,8 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       prefix: '/files/',
       name: 'files',
       handle: createLocalFilesHandler(storage, { signingSecret: config.secret }),
+      // Uploads are bounded by their signed size, checked as the bytes arrive.
+      maxBodyBytes: null,
     });
   }
   if (provider.name === 'fal') {
@@ -110,7 +114,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
-  server.on('request', createRequestHandler({ deps, metrics: createMetrics(), routes }));
+  serve(createRequestHandler({ deps, metrics: createMetrics(), routes }));
 
   const worker = opts.worker
     ? await startWorker(

@@ -27,9 +27,12 @@ const envSchema = z.object({
   ATELIER_SECRET: optional,
   ATELIER_ADMIN_PASSWORD: optional,
   DATABASE_URL: url,
-  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  EMBEDDED_PG_PORT: optional
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(1024).max(65535).optional()),
   PORT: int(8787, 0, 65535),
   PUBLIC_URL: url,
+  TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
   TEAM_STARTER_CREDITS: int(200, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
@@ -76,10 +79,13 @@ export interface Config {
   /** Signs file URLs, billing links and sessions; generated once into the data dir when not configured. */
   secret: string;
   databaseUrl: string | undefined;
-  embeddedPgPort: number;
+  /** EMBEDDED_PG_PORT as configured; unset means 54329, or a free port remembered in the data dir. */
+  embeddedPgPort: number | undefined;
   port: number;
   /** PUBLIC_URL as configured; unset means core is only reachable locally (no provider webhooks). */
   publicUrl: string | undefined;
+  /** Core runs behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
   s3: { endpoint?: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
   starterCredits: number;
   /** Credits a new team pool receives once. */
@@ -110,6 +116,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     port,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: env.TRUST_PROXY,
     s3: {
       endpoint: env.S3_ENDPOINT,
       bucket: env.S3_BUCKET,

@@ -23,8 +23,17 @@ export type CoreClient = ReturnType<typeof createTRPCClient<AppRouter>>;
 
 export interface TestCore {
   readonly app: CoreApp;
-  /** A client authenticated with a fresh service token of `platform`, acting as `actor` when given. */
-  bot(platform: Platform, actor?: Partial<ActorClaim> & { userId: string }): Promise<CoreClient>;
+  /**
+   * A client authenticated with a service token of `platform` (a fresh one unless `token` is given, e.g.
+   * from `serviceToken`), acting as `actor` when given.
+   */
+  bot(
+    platform: Platform,
+    actor?: Partial<ActorClaim> & { userId: string },
+    token?: string,
+  ): Promise<CoreClient>;
+  /** A fresh service token of `platform`, for several clients of one bot. */
+  serviceToken(platform: Platform): Promise<string>;
   /** A client with no credentials, or with the raw Authorization header given. */
   anonymous(authorization?: string): CoreClient;
   /** A signed-in web user with the given role. */
@@ -72,7 +81,7 @@ export function useTestCore(
               fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers() } }),
             }),
           }),
-          false: httpBatchLink({ url: `${app!.url}/trpc`, transformer, headers }),
+          false: httpBatchLink({ url: `${app!.url}/trpc`, transformer, headers, maxItems: 10 }),
         }),
       ],
     });
@@ -81,8 +90,11 @@ export function useTestCore(
     get app() {
       return app!;
     },
-    async bot(platform, actor) {
-      const token = await createServiceToken(t.db, { name: `test-${platform}-${++counter}`, platform });
+    serviceToken: (platform) => createServiceToken(t.db, { name: `test-${platform}-${++counter}`, platform }),
+    async bot(platform, actor, existingToken) {
+      const token =
+        existingToken ??
+        (await createServiceToken(t.db, { name: `test-${platform}-${++counter}`, platform }));
       const claim = actor ? { userName: `user ${actor.userId}`, space: null, ...actor } : undefined;
       return client(() => ({
         authorization: `Bearer ${token}`,

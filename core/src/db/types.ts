@@ -241,6 +241,8 @@ export interface GenerationsTable {
   rerolled_from: string | null;
   /** The bot's idempotency key for the command that asked (e.g. a Telegram update id). */
   request_key: string | null;
+  /** Who the key belongs to besides the user: the bot token's name, or `web` (both set or both null). */
+  request_scope: string | null;
   origin: Json<GenerationOrigin>;
   nsfw: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
@@ -339,6 +341,13 @@ export interface SlackInstallationsTable {
   uninstalled_at: Timestamp | null;
 }
 
+/** Shared attempt counters for throttles (one fixed window per key). */
+export interface ThrottleCountersTable {
+  key: string;
+  attempts: number;
+  window_ends_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -357,6 +366,7 @@ export interface DB {
   web_credentials: WebCredentialsTable;
   web_sessions: WebSessionsTable;
   service_tokens: ServiceTokensTable;
+  throttle_counters: ThrottleCountersTable;
   uploads: UploadsTable;
   generations: GenerationsTable;
   generation_outputs: GenerationOutputsTable;

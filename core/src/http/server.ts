@@ -1,5 +1,5 @@
-import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { sql } from 'kysely';
@@ -16,7 +16,17 @@ export interface Route {
   /** Label in metrics. */
   name: string;
   handle: RouteHandler;
+  /**
+   * A body announced (Content-Length) larger than this is refused 413 before the route runs. Default
+   * MAX_BODY_BYTES; null for a route that enforces its own limit as it streams (file uploads).
+   */
+  maxBodyBytes?: number | null;
 }
+
+/** The largest request body core reads by default: generous for any API input or webhook. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The most calls one tRPC batch may carry (the kit's client sends at most 10). */
+export const MAX_TRPC_BATCH = 20;
 
 export interface HttpServerOptions {
   deps: Deps;
@@ -55,14 +65,44 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
+/** The caller's address: the socket's peer, or the entry our own proxy appended to X-Forwarded-For. */
+function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | null {
+  const forwarded = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+  return (trustProxy && last) || req.socket.remoteAddress || null;
+}
+
+/** A body announced larger than `maxBytes` is refused before a byte of it is read. */
+function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
+  const announced = Number(req.headers['content-length'] ?? 0);
+  if (!(announced > maxBytes)) return false;
+  res.setHeader('connection', 'close');
+  sendJson(res, 413, { error: `Request bodies are limited to ${maxBytes} bytes` });
+  return true;
+}
+
 /** Core's HTTP surface: /trpc, /healthz, /metrics and the extra routes; everything else is a JSON 404. */
 export function createRequestHandler(opts: HttpServerOptions): http.RequestListener {
   const { deps, metrics } = opts;
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
+    // Bodies are capped as they stream in (chunked ones too) and batches are bounded, so no anonymous
+    // request can make core buffer or run without limit. Queries may come by POST: a long input does
+    // not fit in a URL.
+    maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_TRPC_BATCH,
+    allowMethodOverride: true,
     createContext: ({ req, res }) =>
-      createContext(deps, headersOf(req), { append: (name, value) => res.appendHeader(name, value) }),
+      createContext(
+        deps,
+        headersOf(req),
+        {
+          append: (name, value) => res.appendHeader(name, value),
+          set: (name, value) => res.setHeader(name, value),
+        },
+        clientAddressOf(req, deps.config.trustProxy),
+      ),
     onError: ({ error, path, ctx }) => {
       if (error.code !== 'INTERNAL_SERVER_ERROR' || error.cause instanceof AppError) return;
       (ctx?.logger ?? deps.logger).error('procedure failed', { path, error: error.cause ?? error });
@@ -117,6 +157,8 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
       metrics.httpRequests.inc({ route: name, status: String(res.statusCode) });
     });
     try {
+      const maxBodyBytes = route?.maxBodyBytes === undefined ? MAX_BODY_BYTES : route.maxBodyBytes;
+      if (maxBodyBytes !== null && refuseOversizedBody(req, res, maxBodyBytes)) return;
       if (!route || !(await route.handle(req, res))) sendJson(res, 404, { error: 'Not found' });
     } catch (error) {
       deps.logger.error('request failed', { route: name, error });
@@ -126,10 +168,42 @@ export function createRequestHandler(opts: HttpServerOptions): http.RequestListe
   };
 }
 
+/**
+ * An HTTP server that can listen before the app is built (its port may be needed to build it): until
+ * `serve` hands it the real handler, every request is answered 503 with Retry-After instead of waiting.
+ */
+export function createServer(): { server: http.Server; serve(handler: http.RequestListener): void } {
+  let handler: http.RequestListener | null = null;
+  const server = http.createServer((req, res) => {
+    if (handler) {
+      handler(req, res);
+      return;
+    }
+    req.resume();
+    res.setHeader('retry-after', '1');
+    sendJson(res, 503, { error: 'Atelier is starting; try again in a moment' });
+  });
+  return {
+    server,
+    serve: (next) => {
+      handler = next;
+    },
+  };
+}
+
 /** Listens and resolves with the bound address (port 0 picks a free port). */
 export function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} is already in use (another Atelier?): stop that process, or set PORT to a free port`,
+              { cause: error },
+            )
+          : error,
+      ),
+    );
     server.listen(port, host, () => resolve(server.address() as AddressInfo));
   });
 }

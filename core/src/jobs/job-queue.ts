@@ -49,7 +49,14 @@ export async function startJobQueue(opts: {
 }): Promise<JobQueue> {
   // Plain polling: with LISTEN/NOTIFY on, pg-boss 12 picks up retries only on its slow backstop poll.
   const boss = new PgBoss({ connectionString: opts.url, max: 4 });
-  boss.on('error', (error: unknown) => opts.logger.error('job queue error', { error }));
+  let stopping = false;
+  // While stopping, a connection cut by the database going down too (Ctrl-C signals the whole process
+  // group) is expected, not an error worth a stack trace.
+  boss.on('error', (error: unknown) =>
+    stopping
+      ? opts.logger.debug('job queue error while stopping', { error: String(error) })
+      : opts.logger.error('job queue error', { error }),
+  );
   await boss.start();
   for (const [name, options] of Object.entries(QUEUES)) {
     // 'stately' + a per-generation singletonKey: at most one waiting and one running job per generation
@@ -92,6 +99,9 @@ export async function startJobQueue(opts: {
         },
       );
     },
-    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+    stop: () => {
+      stopping = true;
+      return boss.stop({ graceful: true, timeout: 10_000 });
+    },
   };
 }

@@ -12,7 +12,7 @@ import { startWorker } from './worker';
  */
 const config = loadConfig();
 const logger = createLogger(config.logLevel).child({ process: 'worker' });
-const conn = await connectDatabase(config, logger, { max: 10 });
+const conn = await connectDatabase(config, logger, { max: 10, ordersOwnShutdown: true });
 const storage = await openStorage(config, config.publicUrl ?? `http://127.0.0.1:${config.port}`);
 const provider = createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
 const jobs = await startJobQueue({ url: conn.url, logger });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
@@ -11,12 +12,16 @@ import {
   type User,
 } from '../domain/accounts/accounts.service';
 import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import type { Throttle } from '../domain/throttle/throttle.service';
+import { AppError } from '../errors';
 import type { EventBus } from '../events/event-bus';
 import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
 import { ACTOR_HEADER } from '../wire/actor-header';
+import { TRPC_CODE_FOR } from './error-map';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -30,6 +35,7 @@ export interface Deps {
   jobs: JobQueue;
   provider: GenerationProvider;
   events: EventBus;
+  throttle: Throttle;
 }
 
 export type Caller =
@@ -49,12 +55,16 @@ export interface Context {
   caller: Caller;
   requestId: string;
   logger: Logger;
+  /** The client's network address (from the proxy's X-Forwarded-For when TRUST_PROXY is set); null in-process. */
+  clientAddress: string | null;
   /** Response headers a procedure may set (the web session cookie). */
   resHeaders: ResponseHeaders | null;
 }
 
 export interface ResponseHeaders {
   append(name: string, value: string): void;
+  /** Replaces any earlier value (for single-valued headers such as Retry-After). */
+  set(name: string, value: string): void;
 }
 
 export const SESSION_COOKIE = 'atelier_session';
@@ -142,6 +152,17 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
     } catch {
       return { kind: 'anonymous', authError: `Malformed ${ACTOR_HEADER} header` };
     }
+    const field = findUnstorableText(claim);
+    if (field !== null) {
+      // A bot bug, not a bad credential: a 400 naming the field, like any other input.
+      const cause = AppError.invalidInput(
+        `The ${ACTOR_HEADER} header's ${field} ${UNSTORABLE_TEXT_MESSAGE}`,
+        {
+          [`${ACTOR_HEADER}.${field}`]: [UNSTORABLE_TEXT_MESSAGE],
+        },
+      );
+      throw new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
+    }
     const { user, space } = await deps.actors.actor(service.platform, claim);
     return { kind: 'service', service, user, space, spaceAdmin: space !== null && claim.spaceAdmin };
   }
@@ -155,9 +176,17 @@ export async function createContext(
   deps: Deps,
   headers: Headers,
   resHeaders: ResponseHeaders | null = null,
+  clientAddress: string | null = null,
 ): Promise<Context> {
   const requestId = headers.get('x-request-id') ?? randomUUID();
   const caller = await resolveCaller(deps, headers);
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
-  return { deps, caller, requestId, resHeaders, logger: deps.logger.child({ requestId, userId }) };
+  return {
+    deps,
+    caller,
+    requestId,
+    resHeaders,
+    clientAddress,
+    logger: deps.logger.child({ requestId, userId }),
+  };
 }

@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
 import { transformer } from '../wire/transformer';
 import type { Context } from './context';
 import { TRPC_CODE_FOR } from './error-map';
@@ -35,21 +36,39 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the adapter). */
-const errors = t.middleware(async ({ next }) => {
+/**
+ * Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the
+ * adapter); a refusal that says when to come back also says it in Retry-After.
+ */
+const errors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
+    const retryAfter = cause.details.retryAfterSeconds;
+    if (cause.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+      ctx.resHeaders?.set('retry-after', String(Math.ceil(retryAfter)));
+    }
     result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
   }
   return result;
+});
+
+/** Every procedure's raw input passes the one storable-text rule before its schema sees it. */
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  const field = findUnstorableText(await getRawInput());
+  if (field !== null) {
+    throw AppError.invalidInput('Text may not contain NUL characters or unpaired surrogates', {
+      [field]: [UNSTORABLE_TEXT_MESSAGE],
+    });
+  }
+  return next();
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(errors);
+export const publicProcedure = t.procedure.use(errors).use(storableText);
 
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -59,7 +78,10 @@ export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { service: ctx.caller.service } });
 });
 
-/** A person: a user a bot acts for, or a signed-in web user. */
+/**
+ * A person: a user a bot acts for, or a signed-in web user. `requestScope` names the front end, so a
+ * request key is only ever matched against the same user's commands from the same bot (or the web).
+ */
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
   if (caller.kind === 'service' && caller.user) {
@@ -69,12 +91,19 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
         space: caller.space as Space | null,
         spaceAdmin: caller.spaceAdmin,
         platform: caller.service.platform as Platform,
+        requestScope: `token:${caller.service.platform}:${caller.service.name}`,
       },
     });
   }
   if (caller.kind === 'web') {
     return next({
-      ctx: { user: caller.user, space: null as Space | null, spaceAdmin: false, platform: 'web' as Platform },
+      ctx: {
+        user: caller.user,
+        space: null as Space | null,
+        spaceAdmin: false,
+        platform: 'web' as Platform,
+        requestScope: 'web',
+      },
     });
   }
   throw new AppError(

@@ -4,6 +4,9 @@ import type { Platform, SpaceKind, SpaceRow, UserRole, UserSettings } from '../.
 import { AppError } from '../../errors';
 import * as creditsRepo from '../credits/credits.repo';
 import { addCredits, removeCredits } from '../credits/credits.service';
+import { dropClashingRequestKeys } from '../generation/request-keys';
+import { renameClashingLoras } from '../lora/lora-names';
+import type { Throttle, ThrottleRule } from '../throttle/throttle.service';
 import * as repo from './accounts.repo';
 
 export interface User {
@@ -156,6 +159,11 @@ export async function ensureTeamAccount(db: Db, spaceId: string, starterCredits 
   });
 }
 
+/** The id of a space's team account, or null while it has none. */
+export async function findTeamAccountId(db: DbOrTx, spaceId: string): Promise<string | null> {
+  return (await creditsRepo.findTeamAccount(db, spaceId))?.id ?? null;
+}
+
 /** The user's personal account id (every user has one from creation). */
 export async function personalAccountId(db: DbOrTx, userId: string): Promise<string> {
   const account = await creditsRepo.findPersonalAccount(db, userId);
@@ -222,11 +230,26 @@ export async function createLinkCode(
   return { code, expiresAt };
 }
 
+const LINK_REDEMPTIONS_PER_USER: ThrottleRule = {
+  name: 'link:redeem',
+  limit: 5,
+  windowSeconds: 10 * 60,
+  message: 'Too many link codes tried; wait a few minutes and try again',
+};
+
 /**
  * Redeems a link code: the redeeming user is merged into the code's owner. Identities, favorites,
- * memberships and credits follow. A code works once and only before it expires.
+ * memberships, LoRAs and credits follow. A code works once and only before it expires; each user may
+ * try only a few codes in a while, so codes cannot be guessed. Two identities of one platform never end
+ * up on one user.
  */
-export async function redeemLinkCode(db: Db, redeemingUserId: string, code: string): Promise<User> {
+export async function redeemLinkCode(
+  deps: { db: Db; throttle: Throttle },
+  redeemingUserId: string,
+  code: string,
+): Promise<User> {
+  const { db } = deps;
+  await deps.throttle.count(LINK_REDEMPTIONS_PER_USER, redeemingUserId);
   if (!/^[A-Za-z0-9]{8}$/.test(code.trim())) {
     throw AppError.invalidInput('A link code is 8 letters and digits', {
       code: ['must be 8 letters and digits'],
@@ -259,6 +282,16 @@ async function mergeUsers(tx: Tx, fromUserId: string, toUserId: string): Promise
   if ((await repo.countPendingHolds(tx, fromUserId)) > 0) {
     throw new AppError('CONFLICT', 'Wait until your running generations finish, then link again');
   }
+  // One user with two identities on one platform would have every delivery handed to both.
+  const theirs = new Set((await repo.listIdentities(tx, toUserId)).map((i) => i.platform));
+  const shared = (await repo.listIdentities(tx, fromUserId)).find((i) => theirs.has(i.platform));
+  if (shared) {
+    throw new AppError(
+      'CONFLICT',
+      `That code belongs to an account that already has a ${shared.platform} identity; redeem it from another app`,
+      { fieldErrors: { code: [`already linked to ${shared.platform}`] }, platform: shared.platform },
+    );
+  }
   const from = await creditsRepo.findPersonalAccount(tx, fromUserId);
   const to = await creditsRepo.findPersonalAccount(tx, toUserId);
   if (from && to && from.available > 0) {
@@ -278,6 +311,8 @@ async function mergeUsers(tx: Tx, fromUserId: string, toUserId: string): Promise
       reason: 'Linked accounts merged',
     });
   }
+  await dropClashingRequestKeys(tx, fromUserId, toUserId);
+  await renameClashingLoras(tx, fromUserId, toUserId);
   await repo.moveUserRows(tx, fromUserId, toUserId);
   await repo.markMerged(tx, fromUserId, toUserId);
 }

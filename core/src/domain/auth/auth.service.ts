@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from '../../db/database';
 import type { Platform, UserRole } from '../../db/types';
 import { AppError } from '../../errors';
 import { ensureUser, setRole, type User } from '../accounts/accounts.service';
+import type { Throttle, ThrottleRule } from '../throttle/throttle.service';
 import * as repo from './auth.repo';
 import { hashPassword, verifyPassword } from './passwords';
 
@@ -64,6 +65,32 @@ export async function createWebLogin(
   });
   await setRole(db, user.id, input.role);
   return { ...user, role: input.role };
+}
+
+const LOGINS_PER_ADDRESS: ThrottleRule = {
+  name: 'login:address',
+  limit: 30,
+  windowSeconds: 15 * 60,
+  message: 'Too many sign-in attempts from your network; try again later',
+};
+const LOGINS_PER_USERNAME: ThrottleRule = {
+  name: 'login:username',
+  limit: 10,
+  windowSeconds: 15 * 60,
+  message: 'Too many sign-in attempts for this username; try again later',
+};
+
+/**
+ * A password sign-in from the web: counted per client address and per username before any hashing
+ * (RATE_LIMITED once either is over its limit, the right password included), then `login`.
+ */
+export async function signIn(
+  deps: { db: Db; throttle: Throttle },
+  attempt: { username: string; password: string; clientAddress: string | null },
+): Promise<{ token: string; expiresAt: Date }> {
+  await deps.throttle.count(LOGINS_PER_ADDRESS, attempt.clientAddress ?? 'unknown');
+  await deps.throttle.count(LOGINS_PER_USERNAME, attempt.username.trim().toLowerCase());
+  return login(deps.db, attempt.username, attempt.password);
 }
 
 /** Checks a username and password; returns a new session token. Wrong credentials say nothing about which part. */

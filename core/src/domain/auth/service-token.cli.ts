@@ -8,6 +8,8 @@ import { createServiceToken } from './auth.service';
 /**
  * `npm run service-token -- --platform telegram [--name telegram-bot]`: prints a new service token for a
  * bot deployed as its own process (set it as that bot's CORE_SERVICE_TOKEN). Shown once, stored hashed.
+ * The name stands for the bot: keep it when rotating the token, since a command's request key (a repeat
+ * after a restart) is only matched among the same user's commands through the same bot name.
  */
 const PLATFORMS: Platform[] = ['discord', 'telegram', 'slack', 'console'];
 const { values } = parseArgs({ options: { platform: { type: 'string' }, name: { type: 'string' } } });

@@ -298,6 +298,24 @@ export async function listLedger(
   return { entries: rows.map(toEntry), nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }
 
+/**
+ * What each member spent from an account this month (captured) and still holds for running work,
+ * largest spender first; one member only when `userId` is given.
+ */
+export async function listMonthlySpend(
+  db: DbOrTx,
+  accountId: string,
+  userId?: string,
+): Promise<{ userId: string; displayName: string; spent: number; held: number }[]> {
+  const rows = await repo.listMemberSpend(db, accountId, new Date(`${usageMonth()}T00:00:00Z`), userId);
+  return rows.map((r) => ({
+    userId: r.user_id,
+    displayName: r.display_name,
+    spent: Number(r.spent),
+    held: Number(r.held),
+  }));
+}
+
 /** Monthly usage of a member on a team account. */
 export function getMemberUsage(db: DbOrTx, accountId: string, userId: string): Promise<number> {
   return repo.memberUsage(db, accountId, userId, usageMonth());

@@ -16,8 +16,38 @@ export function findGeneration(db: DbOrTx, id: string): Promise<GenerationRow | 
   return db.selectFrom('generations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function findByRequestKey(db: DbOrTx, key: string): Promise<GenerationRow | undefined> {
-  return db.selectFrom('generations').selectAll().where('request_key', '=', key).executeTakeFirst();
+export function findByRequestKey(
+  db: DbOrTx,
+  userId: string,
+  scope: string,
+  key: string,
+): Promise<GenerationRow | undefined> {
+  return db
+    .selectFrom('generations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('request_scope', '=', scope)
+    .where('request_key', '=', key)
+    .executeTakeFirst();
+}
+
+/** Clears the keys of `fromUserId`'s generations that `toUserId` also used in the same scope. */
+export function clearClashingRequestKeys(tx: Tx, fromUserId: string, toUserId: string) {
+  return tx
+    .updateTable('generations as g')
+    .set({ request_key: null, request_scope: null })
+    .where('g.user_id', '=', fromUserId)
+    .where('g.request_key', 'is not', null)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('generations as other')
+          .select('other.id')
+          .where('other.user_id', '=', toUserId)
+          .whereRef('other.request_scope', '=', 'g.request_scope')
+          .whereRef('other.request_key', '=', 'g.request_key'),
+      ),
+    )
+    .execute();
 }
 
 export function findByProviderRequest(db: DbOrTx, provider: string, requestId: string) {
@@ -63,6 +93,7 @@ export function insertGeneration(
     provider: 'fal' | 'demo';
     rerolled_from: string | null;
     request_key: string | null;
+    request_scope: string | null;
     origin: GenerationOrigin;
   },
 ): Promise<GenerationRow> {

@@ -22,6 +22,7 @@ import { holdCredits } from '../credits/credits.service';
 import * as repo from './generation.repo';
 import { type GenerationView, toGenerationViews } from './generation-view';
 import { resolveFileInput, resolveLoras } from './inputs';
+import { findByRequestKey, type RequestKey } from './request-keys';
 
 /** What the generation domain needs from the app. */
 export interface GenerationDeps {
@@ -42,8 +43,8 @@ export interface CreateRequest {
   prompt?: string;
   loras?: { id: string; scale: number }[];
   origin?: GenerationOrigin;
-  /** The bot's key for the command (e.g. `telegram:update:123`): a repeat returns the first generation. */
-  requestKey?: string;
+  /** The caller's key for the command: a repeat by the same caller returns its first generation. */
+  requestKey?: RequestKey;
 }
 
 export interface Actor {
@@ -63,7 +64,7 @@ export async function createGeneration(
   request: CreateRequest,
   rerolledFrom: string | null = null,
 ): Promise<{ generation: GenerationView; price: number }> {
-  const replay = request.requestKey ? await replayOf(deps, request.requestKey) : null;
+  const replay = request.requestKey ? await replayOf(deps, actor, request.requestKey) : null;
   if (replay) return replay;
   const model = await getUsableModel(deps.db, request.model ?? defaultModelRef(actor.user.settings));
   const input = validateModelInput(model, withPrompt(model, request));
@@ -87,8 +88,13 @@ export async function createGeneration(
   });
 }
 
-async function replayOf(deps: GenerationDeps, requestKey: string) {
-  const existing = await repo.findByRequestKey(deps.db, requestKey);
+/** The caller's own earlier result for this request key, or null when the key is new to them. */
+export async function replayOf(
+  deps: Pick<GenerationDeps, 'db' | 'storage'>,
+  actor: Actor,
+  requestKey: RequestKey,
+): Promise<{ generation: GenerationView; price: number } | null> {
+  const existing = await findByRequestKey(deps.db, actor.user.id, requestKey);
   return existing ? { generation: await viewOf(deps, existing), price: existing.price } : null;
 }
 
@@ -100,7 +106,7 @@ export interface Acceptance {
   prompt: string | null;
   price: number;
   origin: GenerationOrigin;
-  requestKey: string | null;
+  requestKey: RequestKey | null;
   rerolledFrom: string | null;
   /** Runs inside the accepting transaction after the generation row exists (LoRA rows, for example). */
   alsoInTransaction?: (tx: Tx, generationId: string) => Promise<void>;
@@ -159,7 +165,8 @@ export async function acceptGeneration(
         price: work.price,
         provider: deps.provider.name,
         rerolled_from: work.rerolledFrom,
-        request_key: work.requestKey,
+        request_key: work.requestKey?.key ?? null,
+        request_scope: work.requestKey?.scope ?? null,
         origin: work.origin,
       });
       await work.alsoInTransaction?.(tx, id);
@@ -183,7 +190,7 @@ export async function acceptGeneration(
     // The same command delivered twice at once: the other copy won the request key.
     const replay =
       work.requestKey && pgErrorCode(error) === UNIQUE_VIOLATION
-        ? await replayOf(deps, work.requestKey)
+        ? await replayOf(deps, actor, work.requestKey)
         : null;
     if (replay) return replay;
     throw error;
@@ -272,7 +279,7 @@ export async function rerollGeneration(
   deps: GenerationDeps,
   actor: Actor,
   id: string,
-  opts: { requestKey?: string; origin?: GenerationOrigin } = {},
+  opts: { requestKey?: RequestKey; origin?: GenerationOrigin } = {},
 ) {
   const original = await ownedGeneration(deps.db, actor.user.id, id);
   const { loras, ...input } = original.input as Record<string, unknown> & {
@@ -307,7 +314,7 @@ export async function followUpGeneration(
   actor: Actor,
   id: string,
   kind: FollowUpKind,
-  opts: { requestKey?: string; origin?: GenerationOrigin } = {},
+  opts: { requestKey?: RequestKey; origin?: GenerationOrigin } = {},
 ) {
   const row = await ownedGeneration(deps.db, actor.user.id, id);
   const view = await viewOf(deps, row);

@@ -29,6 +29,14 @@ const ACTIVE: ReadonlySet<GenerationStatus> = new Set(['queued', 'submitted', 'p
 const POSITION_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A position timestamp that names a real instant PostgreSQL accepts (no month 13, no 31 February, no year 0). */
+function isRealInstant(at: string): boolean {
+  if (!POSITION_AT.test(at) || at.startsWith('0000')) return false;
+  const millis = `${at.slice(0, 23)}Z`;
+  const date = new Date(millis);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === millis;
+}
+
 /** An opaque, URL-safe cursor for a keyset position (see decodeCursor). */
 export function encodeCursor(position: PagePosition): string {
   return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
@@ -47,7 +55,7 @@ export function decodeCursor(cursor: string): PagePosition {
     parsed.length === 2 &&
     typeof parsed[0] === 'string' &&
     typeof parsed[1] === 'string' &&
-    POSITION_AT.test(parsed[0]) &&
+    isRealInstant(parsed[0]) &&
     UUID.test(parsed[1])
   ) {
     return { at: parsed[0], id: parsed[1] };

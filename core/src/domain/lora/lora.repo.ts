@@ -21,6 +21,27 @@ export function findLoraByName(db: DbOrTx, userId: string, name: string) {
     .executeTakeFirst();
 }
 
+export function findLoraByTrainingGeneration(db: DbOrTx, generationId: string) {
+  return db
+    .selectFrom('loras')
+    .selectAll()
+    .where('training_generation_id', '=', generationId)
+    .executeTakeFirst();
+}
+
+export function listLiveLoraNames(db: DbOrTx, userId: string) {
+  return db
+    .selectFrom('loras')
+    .select(['id', 'name'])
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .execute();
+}
+
+export function renameLora(tx: Tx, id: string, name: string) {
+  return tx.updateTable('loras').set({ name }).where('id', '=', id).execute();
+}
+
 export function findOwnLora(db: DbOrTx, userId: string, id: string) {
   return db
     .selectFrom('loras')

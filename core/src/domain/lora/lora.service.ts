@@ -2,9 +2,15 @@ import type { GenerationOrigin, LoraRow } from '../../db/types';
 import { AppError, toFieldErrors } from '../../errors';
 import { LORA_TRAINING_MODEL } from '../catalog/catalog.data';
 import { buildInputSchema, priceFor } from '../catalog/model-input';
-import { type Actor, acceptGeneration, type GenerationDeps } from '../generation/generation.service';
+import {
+  type Actor,
+  acceptGeneration,
+  type GenerationDeps,
+  replayOf,
+} from '../generation/generation.service';
 import type { GenerationView } from '../generation/generation-view';
 import { resolveFileInput } from '../generation/inputs';
+import type { RequestKey } from '../generation/request-keys';
 import * as repo from './lora.repo';
 import { createZip } from './zip';
 
@@ -50,10 +56,18 @@ export async function trainLora(
     uploadIds: string[];
     triggerWord?: string;
     steps?: number;
-    requestKey?: string;
+    requestKey?: RequestKey;
     origin?: GenerationOrigin;
   },
 ): Promise<{ lora: LoraView; generation: GenerationView; price: number }> {
+  const replay = request.requestKey ? await replayOf(deps, actor, request.requestKey) : null;
+  const replayed = replay && (await repo.findLoraByTrainingGeneration(deps.db, replay.generation.id));
+  if (replay && replayed) return { lora: toView(replayed, actor.user.id), ...replay };
+  if (replay) {
+    throw new AppError('CONFLICT', 'This request key was already used for another command', {
+      fieldErrors: { requestKey: ['already used for a generation'] },
+    });
+  }
   const name = request.name.trim();
   if (!/^[\p{L}\p{N} _-]{2,40}$/u.test(name)) {
     throw AppError.invalidInput('A LoRA name is 2-40 letters, digits, spaces, - or _', {

@@ -1,23 +1,26 @@
 import { z } from 'zod';
-import { login, logout, SESSION_TTL_MS } from '../../domain/auth/auth.service';
+import { logout, SESSION_TTL_MS, signIn } from '../../domain/auth/auth.service';
 import { SESSION_COOKIE } from '../context';
 import { publicProcedure, router } from '../trpc';
 
 export const authRouter = router({
-  /** Password sign-in for admins and moderators; sets an HttpOnly session cookie and returns the token. */
+  /**
+   * Password sign-in for admins and moderators. The token travels only in the HttpOnly session cookie,
+   * never in the body, so page scripts cannot read it.
+   */
   login: publicProcedure
     .input(
       z.strictObject({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }),
     )
     .mutation(async ({ ctx, input }) => {
-      const session = await login(ctx.deps.db, input.username, input.password);
+      const session = await signIn(ctx.deps, { ...input, clientAddress: ctx.clientAddress });
       const secure = ctx.deps.baseUrl.startsWith('https:') ? '; Secure' : '';
       ctx.resHeaders?.append(
         'set-cookie',
         `${SESSION_COOKIE}=${session.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,
       );
       ctx.logger.info('web sign-in', { username: input.username });
-      return session;
+      return { expiresAt: session.expiresAt };
     }),
 
   logout: publicProcedure.mutation(async ({ ctx }) => {

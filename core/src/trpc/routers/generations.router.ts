@@ -12,6 +12,7 @@ import {
 import { planGeneration } from '../../domain/generation/generation-plan';
 import { followGeneration } from '../../domain/generation/generation-progress';
 import { cancelGeneration } from '../../domain/generation/pipeline';
+import type { RequestKey } from '../../domain/generation/request-keys';
 import { router, serviceProcedure, userProcedure } from '../trpc';
 
 const requestInput = z.strictObject({
@@ -35,6 +36,16 @@ export const originInput = z
   .optional();
 
 const id = z.strictObject({ id: z.uuid() });
+
+/** A bot's idempotency key for one command; it only ever matches the same caller's earlier command. */
+export const requestKeyInput = z.string().min(1).max(200).optional();
+
+export function scopedRequestKey(
+  ctx: { requestScope: string },
+  key: string | undefined,
+): RequestKey | undefined {
+  return key === undefined ? undefined : { scope: ctx.requestScope, key };
+}
 
 const planInput = z.strictObject({
   model: z.string().trim().min(1).max(200).optional(),
@@ -72,14 +83,15 @@ const planInput = z.strictObject({
 export const generationsRouter = router({
   /** Validates, prices and accepts a generation; the price is held until it ends. */
   create: userProcedure
-    .input(requestInput.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
+    .input(requestInput.extend({ origin: originInput, requestKey: requestKeyInput }))
     .mutation(async ({ ctx, input }) => {
-      const { origin: where, ...request } = input;
+      const { origin: where, requestKey, ...request } = input;
       return createGeneration(
         ctx.deps,
         { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
         {
           ...request,
+          requestKey: scopedRequestKey(ctx, requestKey),
           origin: { ...where, platform: ctx.platform },
         },
       );
@@ -119,7 +131,7 @@ export const generationsRouter = router({
       id.extend({
         kind: z.enum(['animate', 'make3d', 'upscale', 'vary']),
         origin: originInput,
-        requestKey: z.string().min(1).max(200).optional(),
+        requestKey: requestKeyInput,
       }),
     )
     .mutation(({ ctx, input }) =>
@@ -129,7 +141,7 @@ export const generationsRouter = router({
         input.id,
         input.kind,
         {
-          ...(input.requestKey ? { requestKey: input.requestKey } : {}),
+          requestKey: scopedRequestKey(ctx, input.requestKey),
           ...(input.origin ? { origin: { ...input.origin, platform: ctx.platform } } : {}),
         },
       ),
@@ -146,10 +158,10 @@ export const generationsRouter = router({
 
   /** The same input again with a new seed, as a new (charged) generation. */
   reroll: userProcedure
-    .input(id.extend({ origin: originInput, requestKey: z.string().min(1).max(200).optional() }))
+    .input(id.extend({ origin: originInput, requestKey: requestKeyInput }))
     .mutation(({ ctx, input }) =>
       rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.id, {
-        requestKey: input.requestKey,
+        requestKey: scopedRequestKey(ctx, input.requestKey),
         origin: input.origin ? { ...input.origin, platform: ctx.platform } : undefined,
       }),
     ),

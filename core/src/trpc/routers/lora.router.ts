@@ -8,7 +8,7 @@ import {
   trainLora,
 } from '../../domain/lora/lora.service';
 import { router, userProcedure } from '../trpc';
-import { originInput } from './generations.router';
+import { originInput, requestKeyInput, scopedRequestKey } from './generations.router';
 
 export const loraRouter = router({
   /** Trains a LoRA from 4-40 of the user's uploaded images; charged like any job. */
@@ -19,7 +19,7 @@ export const loraRouter = router({
         uploadIds: z.array(z.uuid()).min(1).max(40),
         triggerWord: z.string().trim().min(1).max(40).optional(),
         steps: z.number().int().positive().optional(),
-        requestKey: z.string().min(1).max(200).optional(),
+        requestKey: requestKeyInput,
         origin: originInput,
       }),
     )
@@ -29,6 +29,7 @@ export const loraRouter = router({
         { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
         {
           ...input,
+          requestKey: scopedRequestKey(ctx, input.requestKey),
           // Without an origin the result goes to no chat; the bot follows training progress itself.
           origin: input.origin ? { ...input.origin, platform: ctx.platform } : {},
         },

@@ -39,5 +39,5 @@ export const meRouter = router({
 
   redeemLinkCode: userProcedure
     .input(z.strictObject({ code: z.string().trim().min(1).max(32) }))
-    .mutation(({ ctx, input }) => redeemLinkCode(ctx.deps.db, ctx.user.id, input.code)),
+    .mutation(({ ctx, input }) => redeemLinkCode(ctx.deps, ctx.user.id, input.code)),
 });
