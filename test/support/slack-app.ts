@@ -19,7 +19,6 @@ export interface TestSlackApp {
 export function useSlackApp(t: TestDatabase, core: TestCore): TestSlackApp {
   const slack = new FakeSlack();
   let current: SlackApp | null = null;
-  let tokens = 0;
   beforeAll(async () => {
     await slack.start();
     slack.world.app.requestUrl = `${core.app.url}/slack/events`;
@@ -41,10 +40,8 @@ export function useSlackApp(t: TestDatabase, core: TestCore): TestSlackApp {
     slack,
     async start(auth, extra = {}) {
       await stop();
-      const serviceToken = await createServiceToken(t.db, {
-        name: `slack-test-${++tokens}`,
-        platform: 'slack',
-      });
+      // One name for every start, as `npm start` keeps one: core scopes request keys by the token's name.
+      const serviceToken = await createServiceToken(t.db, { name: 'slack-test-app', platform: 'slack' });
       const defaultAuth = (): SlackAppOptions['auth'] => {
         const installed = [...slack.world.installations.values()].find((i) => !i.revoked);
         if (!installed) throw new Error('install the app in a workspace first (slack.install)');
