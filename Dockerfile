@@ -8,6 +8,8 @@ COPY bots/package.json bots/
 COPY web-admin/package.json web-admin/
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The web app core serves at /admin, /billing, /studio and /gallery (npm start would build it otherwise).
+RUN npm run build -w web-admin
 # PostgreSQL refuses to run as root, and so should we.
 USER node
 EXPOSE 8787

@@ -5,9 +5,10 @@ import { benchLogin } from './login.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
+import { benchWeb } from './web.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, login, telegram, trpc (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, login, telegram, trpc, web (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
@@ -17,6 +18,7 @@ const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => 
   login: benchLogin,
   telegram: benchTelegram,
   trpc: benchTrpc,
+  web: benchWeb,
 };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const db = await benchDatabase();

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../core/src/config';
 import { connectDatabase } from '../core/src/db/connect';
 import { createLogger } from '../core/src/logger';
 import { startEnabledBots } from './bots';
+import { ensureWebAppBuilt } from './web-app-build';
 
 /**
  * `npm start`: everything on one machine. Embedded PostgreSQL when DATABASE_URL is unset, core's HTTP
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const started = Date.now();
+  await ensureWebAppBuilt((message) => logger.info(message));
   const conn = await connectDatabase(config, logger, { max: 20, ordersOwnShutdown: true });
   const core = await startCore({ config, db: conn.db, dbUrl: conn.url, logger, worker: true });
   const bots = await startEnabledBots({ config, core, logger });
@@ -25,7 +27,8 @@ async function main(): Promise<void> {
     startupMs: Date.now() - started,
   });
   console.log(
-    `\n  Atelier is listening on ${core.url}  (API: ${core.url}/trpc, health: ${core.url}/healthz)\n`,
+    `\n  Atelier is listening on ${core.url}  (API: ${core.url}/trpc, health: ${core.url}/healthz)` +
+      `\n  Web app: ${core.url}/gallery (public), ${core.url}/admin (staff)\n`,
   );
 
   let stopping = false;

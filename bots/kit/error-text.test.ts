@@ -80,6 +80,11 @@ describe('one sentence per error code', () => {
       {},
       'Your prompt contains a word or phrase this service does not allow; please rephrase it (nothing was charged).',
     ],
+    [
+      'PROMPT_BLOCKED',
+      { details: { term: 'gore' } },
+      'Your prompt contains "gore", which this service does not allow; please rephrase it (nothing was charged).',
+    ],
     ['PROVIDER_FAILED', {}, 'The model service could not make this; your credits were returned.'],
     ['UNAVAILABLE', {}, 'Atelier is temporarily unavailable; please try again in a minute.'],
   ];

@@ -71,8 +71,10 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
     sentence(
       `${f.message ? f.message.replace(/[.!]$/, '') : 'That model is switched off'}; pick another with /models`,
     ),
-  PROMPT_BLOCKED: () =>
-    'Your prompt contains a word or phrase this service does not allow; please rephrase it (nothing was charged).',
+  PROMPT_BLOCKED: (f) => {
+    const term = typeof f.details.term === 'string' ? f.details.term : null;
+    return `Your prompt contains ${term ? `"${term}", which` : 'a word or phrase'} this service does not allow; please rephrase it (nothing was charged).`;
+  },
   PROVIDER_FAILED: () => 'The model service could not make this; your credits were returned.',
   UNAVAILABLE: () => 'Atelier is temporarily unavailable; please try again in a minute.',
 };

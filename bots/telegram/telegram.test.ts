@@ -316,7 +316,7 @@ describe('refusals and failures', () => {
     const price = Number(/for (\d+) credits/.exec(firstText(answer))?.[1]);
     expect(price).toBeGreaterThan(50);
     expect(answer.text).toContain(`this costs ${price} credits and you have 50 credits`);
-    expect(answer.text).toMatch(new RegExp(`top up here: ${core.app.url}/billing\\?t=\\S+`));
+    expect(answer.text).toMatch(new RegExp(`top up here: ${core.app.url}/auth/link\\?token=\\S+`));
     expect(await balanceOf(user)).toMatchObject({ available: 50, held: 0 });
     expect(await generationsOf(user)).toHaveLength(0);
   });

@@ -1,12 +1,16 @@
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { createStripeClient } from './domain/billing/stripe-client';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { Throttle } from './domain/throttle/throttle.service';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
 import { createMetrics } from './http/metrics';
+import { openGraphFor } from './http/open-graph';
 import { closeGracefully, createRequestHandler, createServer, listen, type Route } from './http/server';
+import { createStripeWebhookRoute } from './http/stripe-webhook.route';
+import { createWebAppRoutes } from './http/web-app.route';
 import { startJobQueue } from './jobs/job-queue';
 import { startWorker, type Worker, type WorkerOptions } from './jobs/worker';
 import type { Logger } from './logger';
@@ -38,6 +42,8 @@ export interface CoreOptions {
   provider?: GenerationProvider;
   /** Job polling interval in seconds (tests use a shorter one). */
   jobPollSeconds?: number;
+  /** The built web app to serve (default: web-admin/dist in the repository). */
+  webAppDir?: string;
 }
 
 /** The object store from configuration: S3 when configured, else local disk served under /files. */
@@ -84,6 +90,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     provider,
     events,
     throttle: new Throttle(db),
+    stripe: createStripeClient(config),
   };
 
   const routes: Route[] = [];
@@ -114,6 +121,30 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       }),
     });
   }
+  if (!deps.stripe) {
+    logger.warn('billing is not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to sell credits');
+  } else if (!config.stripe?.webhookSecret) {
+    logger.warn(
+      'STRIPE_WEBHOOK_SECRET is not set: /webhooks/stripe refuses events, so paid credits never arrive',
+    );
+  }
+  routes.push({
+    prefix: '/webhooks/stripe',
+    name: 'stripe_webhook',
+    handle: createStripeWebhookRoute({
+      db,
+      stripe: deps.stripe,
+      webhookSecret: config.stripe?.webhookSecret,
+      logger,
+    }),
+  });
+  routes.push(
+    ...createWebAppRoutes({
+      dir: opts.webAppDir,
+      logger,
+      openGraph: (pathname) => openGraphFor(deps, pathname),
+    }),
+  );
   serve(createRequestHandler({ deps, metrics: createMetrics(), routes }));
 
   const worker = opts.worker

@@ -9,6 +9,7 @@ import type { AppRouter } from './trpc/app.router';
 export type { ModelCategory, ModelField } from './domain/catalog/catalog.types';
 export { APP_ERROR_CODES, type AppErrorCode } from './errors';
 export { ACTOR_HEADER, type ActorHeader, encodeActor, type SpaceKind } from './wire/actor-header';
+export { CSRF_HEADER } from './wire/csrf-header';
 export { transformer } from './wire/transformer';
 export type { AppRouter };
 

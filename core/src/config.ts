@@ -21,6 +21,48 @@ const int = (fallback: number, min: number, max: number) =>
     .transform((v) => (v === undefined ? fallback : Number(v)))
     .pipe(z.number().int().min(min).max(max));
 
+/** A credit pack sold through Stripe Checkout; `price` is in the currency's smallest unit (cents). */
+export interface CreditPack {
+  id: string;
+  name: string;
+  credits: number;
+  price: number;
+  currency: string;
+}
+
+const creditPackSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().trim().min(1).max(80),
+  credits: z.number().int().min(1).max(100_000_000),
+  price: z.number().int().min(50).max(100_000_000),
+  currency: z.string().regex(/^[a-z]{3}$/, 'a lowercase ISO currency code such as usd'),
+});
+
+/** The packs on sale unless CREDIT_PACKS says otherwise. */
+export const DEFAULT_CREDIT_PACKS: readonly CreditPack[] = [
+  { id: 'starter', name: 'Starter', credits: 500, price: 500, currency: 'usd' },
+  { id: 'creator', name: 'Creator', credits: 1200, price: 1000, currency: 'usd' },
+  { id: 'studio', name: 'Studio', credits: 3000, price: 2000, currency: 'usd' },
+];
+
+const creditPacks = optional
+  .transform((v, ctx): unknown => {
+    if (v === undefined) return DEFAULT_CREDIT_PACKS;
+    try {
+      return JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of packs' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(creditPackSchema)
+      .min(1)
+      .max(20)
+      .refine((packs) => new Set(packs.map((p) => p.id)).size === packs.length, 'pack ids must be unique'),
+  );
+
 const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ATELIER_DATA_DIR: optional,
@@ -47,6 +89,7 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_URL: url,
+  CREDIT_PACKS: creditPacks,
   S3_ENDPOINT: url,
   S3_BUCKET: optional,
   S3_ACCESS_KEY_ID: optional,
@@ -86,6 +129,9 @@ export interface Config {
   starterCredits: number;
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
+  /** Stripe, when STRIPE_SECRET_KEY is set; null means billing is not configured. */
+  stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | null;
+  creditPacks: readonly CreditPack[];
   logLevel: Env['LOG_LEVEL'];
   worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
 }
@@ -124,6 +170,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
+    stripe: env.STRIPE_SECRET_KEY
+      ? {
+          secretKey: env.STRIPE_SECRET_KEY,
+          webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+          apiUrl: env.STRIPE_API_URL,
+        }
+      : null,
+    creditPacks: env.CREDIT_PACKS,
     logLevel: env.LOG_LEVEL,
     worker: {
       sweepEverySeconds: env.WORKER_SWEEP_SECONDS,

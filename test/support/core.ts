@@ -11,7 +11,7 @@ import {
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll } from 'vitest';
 import { type CoreApp, type CoreOptions, startCore } from '../../core/src/app';
-import { type AppRouter, encodeActor, transformer } from '../../core/src/client';
+import { type AppRouter, CSRF_HEADER, encodeActor, transformer } from '../../core/src/client';
 import { loadConfig } from '../../core/src/config';
 import type { Platform } from '../../core/src/db/types';
 import { createServiceToken, createWebLogin, login } from '../../core/src/domain/auth/auth.service';
@@ -38,13 +38,26 @@ export interface TestCore {
   anonymous(authorization?: string): CoreClient;
   /** A signed-in web user with the given role. */
   web(role: 'admin' | 'moderator'): Promise<{ client: CoreClient; userId: string }>;
+  /**
+   * A client that behaves like the web app in a browser: keeps the cookies core sets and sends them
+   * back, and sends the CSRF header with every request unless `csrf: false`.
+   */
+  browser(opts?: { csrf?: boolean }): Browser;
+}
+
+export interface Browser {
+  client: CoreClient;
+  /** Set-Cookie headers received, newest last. */
+  readonly setCookies: string[];
+  /** The cookie jar as a Cookie header value. */
+  cookieHeader(): string;
 }
 
 /** Starts real core (HTTP on 127.0.0.1, random port) on the file's test database. */
 export function useTestCore(
   t: TestDatabase,
   env: Record<string, string> | (() => Record<string, string>) = {},
-  opts: Partial<Pick<CoreOptions, 'worker' | 'provider' | 'jobPollSeconds'>> = {},
+  opts: Partial<Pick<CoreOptions, 'worker' | 'provider' | 'jobPollSeconds' | 'webAppDir'>> = {},
 ): TestCore {
   let app: CoreApp | undefined;
   beforeAll(async () => {
@@ -68,7 +81,7 @@ export function useTestCore(
     await app?.stop();
   });
   // Queries and mutations over HTTP batches; subscriptions over server-sent events, with the same headers.
-  const client = (headers: () => Record<string, string>) =>
+  const client = (headers: () => Record<string, string>, fetchImpl?: typeof fetch) =>
     createTRPCClient<AppRouter>({
       links: [
         splitLink({
@@ -81,7 +94,13 @@ export function useTestCore(
               fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers() } }),
             }),
           }),
-          false: httpBatchLink({ url: `${app!.url}/trpc`, transformer, headers, maxItems: 10 }),
+          false: httpBatchLink({
+            url: `${app!.url}/trpc`,
+            transformer,
+            headers,
+            maxItems: 10,
+            ...(fetchImpl ? { fetch: fetchImpl } : {}),
+          }),
         }),
       ],
     });
@@ -102,7 +121,38 @@ export function useTestCore(
       }));
     },
     anonymous(authorization) {
-      return client((): Record<string, string> => (authorization ? { authorization } : {}));
+      return client(
+        (): Record<string, string> => (authorization ? { authorization } : { [CSRF_HEADER]: '1' }),
+      );
+    },
+    browser(opts = {}) {
+      const jar = new Map<string, string>();
+      const setCookies: string[] = [];
+      const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+      const fetchWithCookies: typeof fetch = async (input, init) => {
+        const headers = new Headers(init?.headers);
+        if (jar.size > 0) headers.set('cookie', cookieHeader());
+        const res = await fetch(input, { ...init, headers });
+        for (const cookie of res.headers.getSetCookie()) {
+          setCookies.push(cookie);
+          const [pair = '', ...attributes] = cookie.split(';');
+          const eq = pair.indexOf('=');
+          const name = pair.slice(0, eq).trim();
+          const value = pair.slice(eq + 1).trim();
+          const expired = attributes.some((a) => a.trim().toLowerCase() === 'max-age=0');
+          if (expired || value === '') jar.delete(name);
+          else jar.set(name, value);
+        }
+        return res;
+      };
+      return {
+        client: client(
+          (): Record<string, string> => (opts.csrf === false ? {} : { [CSRF_HEADER]: '1' }),
+          fetchWithCookies,
+        ),
+        setCookies,
+        cookieHeader,
+      };
     },
     async web(role) {
       const username = `${role}${++counter}@example.test`;

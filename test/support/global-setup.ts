@@ -7,6 +7,7 @@ import { type EmbeddedServer, startEmbeddedPostgres } from '../../core/src/db/em
 import { migrateToLatest } from '../../core/src/db/migrate';
 import { startJobQueue } from '../../core/src/jobs/job-queue';
 import { silentLogger } from '../../core/src/logger';
+import { ensureWebAppBuilt } from '../../launcher/web-app-build';
 import { TEMPLATE_DB, withDatabase } from './template';
 
 declare module 'vitest' {
@@ -47,6 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const jobs = await startJobQueue({ url: withDatabase(adminUrl, TEMPLATE_DB), logger: silentLogger });
   await jobs.stop();
   project.provide('pgAdminUrl', adminUrl);
+  // Browser tests run against the built web app, as production serves it; rebuilt only when stale.
+  await ensureWebAppBuilt((message) => console.log(`[web-admin] ${message}`));
   return async () => {
     await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });

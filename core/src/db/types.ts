@@ -71,6 +71,9 @@ export interface CreditAccountsTable {
   space_id: string | null;
   available: ColumnType<number, number | undefined, number>;
   held: ColumnType<number, number | undefined, number>;
+  /** Set when a refund or lost dispute could not take back every credit (see credit_shortfalls). */
+  flagged_at: Timestamp | null;
+  flag_reason: string | null;
   created_at: CreatedAt;
 }
 
@@ -169,6 +172,65 @@ export interface WebSessionsTable {
   token_hash: string;
   user_id: string;
   expires_at: Timestamp;
+  /** 'password' for staff sign-in, 'link' for a user's one-time link from a bot. */
+  kind: ColumnType<'password' | 'link', 'password' | 'link' | undefined, never>;
+  /** The space the sign-in link was made in (link sessions only). */
+  space_id: ColumnType<string | null, string | null | undefined, never>;
+  /** Whether the bot said the user administers that space (lets them buy for its pool). */
+  space_admin: ColumnType<boolean, boolean | undefined, never>;
+  created_at: CreatedAt;
+}
+
+export type SignInPurpose = 'web' | 'billing';
+
+export interface SignInLinksTable {
+  token_hash: string;
+  user_id: string;
+  space_id: string | null;
+  space_admin: ColumnType<boolean, boolean | undefined, never>;
+  purpose: SignInPurpose;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export type PurchaseStatus = 'open' | 'paid' | 'expired' | 'refunded';
+
+export interface PurchasesTable {
+  id: Generated<string>;
+  user_id: string;
+  account_id: string;
+  pack_id: string;
+  credits: number;
+  /** Price in the currency's minor unit (cents). */
+  amount: number;
+  currency: string;
+  request_key: string;
+  status: ColumnType<PurchaseStatus, PurchaseStatus | undefined, PurchaseStatus>;
+  stripe_session_id: string | null;
+  checkout_url: string | null;
+  payment_intent_id: string | null;
+  receipt_url: string | null;
+  credits_clawed_back: ColumnType<number, number | undefined, number>;
+  credits_unrecovered: ColumnType<number, number | undefined, number>;
+  paid_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CreditShortfallsTable {
+  id: Generated<number>;
+  account_id: string;
+  purchase_id: string;
+  amount: number;
+  reason: string;
+  idempotency_key: string;
+  created_at: CreatedAt;
+}
+
+export interface PromptBlockTermsTable {
+  term: string;
+  added_by: string | null;
   created_at: CreatedAt;
 }
 
@@ -290,14 +352,20 @@ export interface GalleryItemsTable {
   state: GalleryState;
   published_at: Timestamp;
   report_count: ColumnType<number, number | undefined, number>;
+  /** The generation or one of its outputs was flagged NSFW by the provider (copied at publish). */
+  nsfw: ColumnType<boolean, boolean | undefined, never>;
   moderated_at: Timestamp | null;
   moderated_by: string | null;
   moderation_reason: string | null;
 }
 
+export type ReportCategory = 'sexual' | 'violence' | 'hate' | 'illegal' | 'spam' | 'other';
+
 export interface GalleryReportsTable {
   generation_id: string;
   reporter_user_id: string;
+  category: ColumnType<ReportCategory, ReportCategory | undefined, never>;
+  /** The reporter's own words ('other' requires them). */
   reason: string;
   created_at: CreatedAt;
 }
@@ -345,6 +413,10 @@ export interface DB {
   link_codes: LinkCodesTable;
   web_credentials: WebCredentialsTable;
   web_sessions: WebSessionsTable;
+  sign_in_links: SignInLinksTable;
+  purchases: PurchasesTable;
+  credit_shortfalls: CreditShortfallsTable;
+  prompt_block_terms: PromptBlockTermsTable;
   service_tokens: ServiceTokensTable;
   throttle_counters: ThrottleCountersTable;
   uploads: UploadsTable;
@@ -372,3 +444,4 @@ export type GenerationOutputRow = Selectable<GenerationOutputsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type GalleryItemRow = Selectable<GalleryItemsTable>;
 export type LoraRow = Selectable<LorasTable>;
+export type PurchaseRow = Selectable<PurchasesTable>;

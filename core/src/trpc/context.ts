@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
@@ -11,7 +12,12 @@ import {
   type Space,
   type User,
 } from '../domain/accounts/accounts.service';
-import { type ServiceCaller, verifyServiceToken, verifySession } from '../domain/auth/auth.service';
+import {
+  type ServiceCaller,
+  verifyServiceToken,
+  verifySession,
+  type WebSession,
+} from '../domain/auth/auth.service';
 import type { Throttle } from '../domain/throttle/throttle.service';
 import { AppError } from '../errors';
 import type { EventBus } from '../events/event-bus';
@@ -22,6 +28,7 @@ import type { AnyObjectStore } from '../storage';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
 import { ACTOR_HEADER } from '../wire/actor-header';
 import { TRPC_CODE_FOR } from './error-map';
+import { CSRF_HEADER } from '../wire/csrf-header';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -36,12 +43,14 @@ export interface Deps {
   provider: GenerationProvider;
   events: EventBus;
   throttle: Throttle;
+  /** Null when STRIPE_SECRET_KEY is unset: billing procedures say it is not configured. */
+  stripe: Stripe | null;
 }
 
 export type Caller =
   | { kind: 'anonymous'; authError?: string }
   | { kind: 'service'; service: ServiceCaller; user: User | null; space: Space | null }
-  | { kind: 'web'; user: User; sessionToken: string };
+  | { kind: 'web'; user: User; session: WebSession; sessionToken: string };
 
 export interface Context {
   deps: Deps;
@@ -52,6 +61,13 @@ export interface Context {
   clientAddress: string | null;
   /** Response headers a procedure may set (the web session cookie). */
   resHeaders: ResponseHeaders | null;
+  /**
+   * Whether a mutation from this request is safe from cross-site request forgery: it carries its
+   * credentials in the Authorization header (a browser never adds that on its own), or it sends the
+   * CSRF_HEADER (a cross-site page cannot without a CORS preflight, which core never grants) and is
+   * not marked cross-site by the browser.
+   */
+  csrfSafe: boolean;
 }
 
 export interface ResponseHeaders {
@@ -122,9 +138,14 @@ export class ActorResolver {
   }
 }
 
-function bearer(headers: Headers): string | null {
+function authorizationBearer(headers: Headers): string | null {
   const auth = headers.get('authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null;
+}
+
+function bearer(headers: Headers): string | null {
+  const fromHeader = authorizationBearer(headers);
+  if (fromHeader) return fromHeader;
   const cookie = headers.get('cookie') ?? '';
   const match = cookie.match(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`));
   return match?.[1] ?? null;
@@ -158,9 +179,9 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
     const { user, space } = await deps.actors.actor(service.platform, claim);
     return { kind: 'service', service, user, space };
   }
-  const user = await verifySession(deps.db, token);
-  if (!user) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
-  return { kind: 'web', user, sessionToken: token };
+  const session = await verifySession(deps.db, token);
+  if (!session) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };
+  return { kind: 'web', user: session.user, session, sessionToken: token };
 }
 
 /** Builds a request's context from its headers. Bad credentials make an anonymous caller, refused later. */
@@ -173,12 +194,16 @@ export async function createContext(
   const requestId = headers.get('x-request-id') ?? randomUUID();
   const caller = await resolveCaller(deps, headers);
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
+  const csrfSafe =
+    authorizationBearer(headers) !== null ||
+    (headers.has(CSRF_HEADER) && headers.get('sec-fetch-site') !== 'cross-site');
   return {
     deps,
     caller,
     requestId,
     resHeaders,
     clientAddress,
+    csrfSafe,
     logger: deps.logger.child({ requestId, userId }),
   };
 }

@@ -4,6 +4,7 @@ import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
+import { CSRF_HEADER } from '../wire/csrf-header';
 import { transformer } from '../wire/transformer';
 import type { Context } from './context';
 import { TRPC_CODE_FOR } from './error-map';
@@ -67,8 +68,19 @@ const storableText = t.middleware(async ({ getRawInput, next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
+const csrf = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && !ctx.csrfSafe) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `Cross-site request refused: send the ${CSRF_HEADER} header from the web app`,
+    });
+  }
+  return next();
+});
+
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(errors).use(storableText);
+export const publicProcedure = t.procedure.use(errors).use(storableText).use(csrf);
 
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -89,6 +101,7 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       ctx: {
         user: caller.user as User,
         space: caller.space as Space | null,
+        spaceAdmin: false,
         platform: caller.service.platform as Platform,
         requestScope: `token:${caller.service.platform}:${caller.service.name}`,
       },
@@ -98,7 +111,8 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
     return next({
       ctx: {
         user: caller.user,
-        space: null as Space | null,
+        space: caller.session.space,
+        spaceAdmin: caller.session.spaceAdmin,
         platform: 'web' as Platform,
         requestScope: 'web',
       },
@@ -113,10 +127,23 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   });
 });
 
-/** A signed-in web user with the moderator or admin role. Bot tokens never qualify. */
+/** A user a bot acts for (with the space the command came from); web sessions do not qualify. */
+export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind !== 'service') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a bot can ask for this on behalf of a user' });
+  }
+  return next();
+});
+
+/**
+ * Staff signed in with a password, with the moderator or admin role. Bot tokens never qualify, and
+ * neither does a session opened by a bot's sign-in link (whoever holds a chat account is not staff).
+ */
 export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
-  if (caller.kind !== 'web') throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  if (caller.kind !== 'web' || caller.session.kind !== 'password') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+  }
   if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Moderators and admins only' });
   }
@@ -132,6 +159,7 @@ export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
 function unauthorizedMessage(ctx: Context): string {
   if (ctx.caller.kind === 'anonymous' && ctx.caller.authError) return ctx.caller.authError;
   if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
+  if (ctx.caller.kind === 'web') return 'Sign in with a staff account first';
   return 'Sign in first';
 }
 

@@ -48,6 +48,24 @@ export function listIdentities(db: DbOrTx, userId: string) {
     .execute();
 }
 
+export function listIdentitiesOfUsers(db: DbOrTx, userIds: readonly string[]) {
+  return db
+    .selectFrom('identities')
+    .select(['user_id', 'platform', 'platform_user_id', 'display_name'])
+    .where('user_id', 'in', userIds)
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function countMembers(db: DbOrTx, spaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('space_members')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('space_id', '=', spaceId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export function updateUserSettings(db: DbOrTx, userId: string, settings: UserSettings) {
   return db
     .updateTable('users')
@@ -192,11 +210,14 @@ export function searchAccounts(db: DbOrTx, query: string, limit: number) {
       'users.display_name as user_name',
       'spaces.name as space_name',
       'spaces.platform as space_platform',
+      'spaces.platform_space_id',
+      'credit_accounts.flagged_at',
     ])
     .where((eb) =>
       eb.or([
         eb('users.display_name', 'ilike', like),
         eb('spaces.name', 'ilike', like),
+        eb('spaces.platform_space_id', '=', query),
         eb(sql`credit_accounts.id::text`, '=', query),
         eb(sql`credit_accounts.user_id::text`, '=', query),
         eb.exists(

@@ -291,9 +291,28 @@ export function setRole(db: DbOrTx, userId: string, role: UserRole) {
   return repo.setUserRole(db, userId, role);
 }
 
-/** Finds accounts by user or space name, platform user id, or id. */
-export async function searchAccounts(db: DbOrTx, query: string, limit = 20) {
+export interface AccountSearchResult {
+  accountId: string;
+  kind: 'personal' | 'team';
+  available: number;
+  held: number;
+  userId: string | null;
+  spaceId: string | null;
+  name: string;
+  /** A personal account's linked identities; a team account's space. */
+  identities: { platform: Platform; platformUserId: string; displayName: string }[];
+  space: { platform: Platform; platformSpaceId: string; name: string } | null;
+  flagged: boolean;
+}
+
+/**
+ * Finds accounts by user, identity or space name (substring), platform user or space id, or account
+ * or user id; with each personal account's linked identities.
+ */
+export async function searchAccounts(db: DbOrTx, query: string, limit = 20): Promise<AccountSearchResult[]> {
   const rows = await repo.searchAccounts(db, query.trim(), Math.min(Math.max(limit, 1), 100));
+  const userIds = rows.flatMap((r) => (r.user_id ? [r.user_id] : []));
+  const identities = userIds.length > 0 ? await repo.listIdentitiesOfUsers(db, userIds) : [];
   return rows.map((r) => ({
     accountId: r.id,
     kind: r.kind,
@@ -302,5 +321,22 @@ export async function searchAccounts(db: DbOrTx, query: string, limit = 20) {
     userId: r.user_id,
     spaceId: r.space_id,
     name: r.kind === 'personal' ? (r.user_name ?? '') : `${r.space_name ?? ''} (${r.space_platform ?? ''})`,
+    identities: identities
+      .filter((i) => i.user_id === r.user_id)
+      .map((i) => ({
+        platform: i.platform,
+        platformUserId: i.platform_user_id,
+        displayName: i.display_name,
+      })),
+    space:
+      r.space_platform && r.platform_space_id && r.space_name !== null
+        ? { platform: r.space_platform, platformSpaceId: r.platform_space_id, name: r.space_name }
+        : null,
+    flagged: r.flagged_at !== null,
   }));
+}
+
+/** How many users have acted in a space. */
+export function countSpaceMembers(db: DbOrTx, spaceId: string): Promise<number> {
+  return repo.countMembers(db, spaceId);
 }

@@ -20,9 +20,22 @@ export function insertAuditEvent(
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Newest first, strictly before `beforeId` (keyset on the identity). `query` matches the action, the
+ * target id, the reason or the actor's name (case-insensitive substring); `action` is a prefix
+ * ('gallery.' for every moderation act).
+ */
 export function listAuditEvents(
   db: DbOrTx,
-  opts: { beforeId?: number; limit: number; targetType?: string; targetId?: string },
+  opts: {
+    beforeId?: number;
+    limit: number;
+    targetType?: string;
+    targetId?: string;
+    actorUserId?: string;
+    action?: string;
+    query?: string;
+  },
 ) {
   let query = db
     .selectFrom('audit_events')
@@ -34,5 +47,20 @@ export function listAuditEvents(
   if (opts.beforeId !== undefined) query = query.where('audit_events.id', '<', opts.beforeId);
   if (opts.targetType) query = query.where('audit_events.target_type', '=', opts.targetType);
   if (opts.targetId) query = query.where('audit_events.target_id', '=', opts.targetId);
+  if (opts.actorUserId) query = query.where('audit_events.actor_user_id', '=', opts.actorUserId);
+  if (opts.action) query = query.where('audit_events.action', 'like', `${escapeLike(opts.action)}%`);
+  if (opts.query) {
+    const like = `%${escapeLike(opts.query)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('audit_events.action', 'ilike', like),
+        eb('audit_events.target_id', 'ilike', like),
+        eb('audit_events.reason', 'ilike', like),
+        eb('users.display_name', 'ilike', like),
+      ]),
+    );
+  }
   return query.execute();
 }
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

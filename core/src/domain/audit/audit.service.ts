@@ -35,10 +35,18 @@ export async function recordAudit(
   });
 }
 
-/** Newest-first page of the audit log, optionally for one target. */
+/** Newest-first page of the audit log: who did what, to which object, when and why; searchable. */
 export async function listAudit(
   db: DbOrTx,
-  opts: { beforeId?: number; limit?: number; targetType?: string; targetId?: string } = {},
+  opts: {
+    beforeId?: number;
+    limit?: number;
+    targetType?: string;
+    targetId?: string;
+    actorUserId?: string;
+    action?: string;
+    query?: string;
+  } = {},
 ): Promise<{ events: AuditEvent[]; nextCursor: number | null }> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   const rows = await repo.listAuditEvents(db, { ...opts, limit });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db, DbOrTx } from '../../db/database';
 import type { Platform, UserRole } from '../../db/types';
 import { AppError } from '../../errors';
-import { ensureUser, setRole, type User } from '../accounts/accounts.service';
+import { ensureUser, type Space, setRole, type User } from '../accounts/accounts.service';
 import type { Throttle, ThrottleRule } from '../throttle/throttle.service';
 import * as repo from './auth.repo';
 import { hashPassword, verifyPassword } from './passwords';
@@ -15,7 +15,7 @@ export interface ServiceCaller {
 }
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** Mints a bot service token bound to one platform; the plain token is returned once and stored hashed. */
 export async function createServiceToken(
@@ -114,18 +114,64 @@ export async function login(
     token_hash: sha256(token),
     user_id: credentials.user_id,
     expires_at: expiresAt,
+    kind: 'password',
+  });
+  return { token, expiresAt };
+}
+
+/** Opens a web session for a user who redeemed a sign-in link; bound to the link's space. */
+export async function openLinkSession(
+  db: DbOrTx,
+  input: { userId: string; spaceId: string | null; spaceAdmin: boolean },
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await repo.insertSession(db, {
+    token_hash: sha256(token),
+    user_id: input.userId,
+    expires_at: expiresAt,
+    kind: 'link',
+    space_id: input.spaceId,
+    space_admin: input.spaceAdmin,
   });
   return { token, expiresAt };
 }
 
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-/** The user behind a live session token, or null. */
-export async function verifySession(db: DbOrTx, token: string): Promise<User | null> {
+/**
+ * A signed-in web visitor: staff signed in with a password, or a user who opened a bot's sign-in link
+ * (then bound to the space the link was made in, and to whether the bot said they administer it).
+ */
+export interface WebSession {
+  user: User;
+  kind: 'password' | 'link';
+  space: Space | null;
+  spaceAdmin: boolean;
+  expiresAt: Date;
+}
+
+/** The session behind a live session token, or null. */
+export async function verifySession(db: DbOrTx, token: string): Promise<WebSession | null> {
   const row = await repo.findSessionUser(db, sha256(token));
-  return row
-    ? { id: row.id, displayName: row.display_name, role: row.role, settings: row.settings ?? {} }
-    : null;
+  if (!row) return null;
+  const space: Space | null =
+    row.space_id && row.space_platform && row.platform_space_id && row.space_kind && row.space_name
+      ? {
+          id: row.space_id,
+          platform: row.space_platform,
+          platformSpaceId: row.platform_space_id,
+          kind: row.space_kind,
+          name: row.space_name,
+        }
+      : null;
+  return {
+    user: { id: row.id, displayName: row.display_name, role: row.role, settings: row.settings ?? {} },
+    kind: row.kind,
+    space,
+    spaceAdmin: space !== null && row.space_admin,
+    expiresAt: row.expires_at,
+  };
 }
 
 /** Ends a session. */

@@ -137,7 +137,11 @@ export async function updateModelSettings(
       targetType: 'model',
       targetId: model.id,
       reason: input.reason,
-      data: { enabled: input.enabled, priceCredits: input.priceCredits },
+      data: {
+        enabled: input.enabled,
+        priceCredits: input.priceCredits,
+        before: { enabled: model.enabled, unitCredits: model.unitCredits },
+      },
     });
   });
   return getModel(db, model.id);

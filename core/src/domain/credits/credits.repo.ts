@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
-import type { CreditAccountRow, CreditHoldRow, NewCreditEntry } from '../../db/types';
+import type { CreditAccountRow, CreditHoldRow, EntryKind, NewCreditEntry } from '../../db/types';
 
 // Queries only. Functions that change balances take Tx: the compiler proves a transaction exists.
 
@@ -316,7 +316,12 @@ export async function isListedSpender(db: DbOrTx, accountId: string, userId: str
   return row !== undefined;
 }
 
-export function listEntries(db: DbOrTx, accountId: string, opts: { beforeId?: number; limit: number }) {
+/** Newest first, strictly before `beforeId` (keyset on the identity), optionally some kinds and a time range. */
+export function listEntries(
+  db: DbOrTx,
+  accountId: string,
+  opts: { beforeId?: number; limit: number; kinds?: readonly EntryKind[]; from?: Date; to?: Date },
+) {
   let query = db
     .selectFrom('credit_entries')
     .selectAll()
@@ -324,7 +329,36 @@ export function listEntries(db: DbOrTx, accountId: string, opts: { beforeId?: nu
     .orderBy('id', 'desc')
     .limit(opts.limit);
   if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId);
+  if (opts.kinds && opts.kinds.length > 0) query = query.where('kind', 'in', opts.kinds);
+  if (opts.from) query = query.where('created_at', '>=', opts.from);
+  if (opts.to) query = query.where('created_at', '<', opts.to);
   return query.execute();
+}
+
+export function listPendingHolds(db: DbOrTx, accountId: string, limit: number) {
+  return db
+    .selectFrom('credit_holds')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Credits each member spent (captured) from an account since `since`, most first. */
+export async function spendByMember(db: DbOrTx, accountId: string, since: Date) {
+  const rows = await db
+    .selectFrom('credit_holds as h')
+    .innerJoin('users as u', 'u.id', 'h.user_id')
+    .select(['h.user_id', 'u.display_name', (eb) => eb.fn.sum<string>('h.amount').as('spent')])
+    .where('h.account_id', '=', accountId)
+    .where('h.status', '=', 'captured')
+    .where('h.resolved_at', '>=', since)
+    .groupBy(['h.user_id', 'u.display_name'])
+    .orderBy('spent', 'desc')
+    .execute();
+  return rows.map((r) => ({ user_id: r.user_id, display_name: r.display_name, spent: Number(r.spent) }));
 }
 
 export function listPendingHoldsOlderThan(db: DbOrTx, cutoff: Date, limit: number) {
@@ -335,5 +369,32 @@ export function listPendingHoldsOlderThan(db: DbOrTx, cutoff: Date, limit: numbe
     .where('created_at', '<', cutoff)
     .orderBy('created_at')
     .limit(limit)
+    .execute();
+}
+
+/** Locks an account's balance row and returns it (for a change that depends on what is there). */
+export function lockAccount(tx: Tx, accountId: string): Promise<CreditAccountRow | undefined> {
+  return tx
+    .selectFrom('credit_accounts')
+    .selectAll()
+    .where('id', '=', accountId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export function findEntryByKey(db: DbOrTx, idempotencyKey: string) {
+  return db
+    .selectFrom('credit_entries')
+    .selectAll()
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+}
+
+/** Marks an account for an admin's attention (keeps the first time it was flagged). */
+export function flagAccount(tx: Tx, accountId: string, reason: string) {
+  return tx
+    .updateTable('credit_accounts')
+    .set((eb) => ({ flagged_at: eb.fn.coalesce('flagged_at', sql<Date>`now()`), flag_reason: reason }))
+    .where('id', '=', accountId)
     .execute();
 }

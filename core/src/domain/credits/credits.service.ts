@@ -73,6 +73,12 @@ export async function getBalance(db: DbOrTx, accountId: string): Promise<Balance
   return toBalance(account);
 }
 
+/** The balance of a space's team pool, or null when the space has none. */
+export async function findTeamBalance(db: DbOrTx, spaceId: string): Promise<Balance | null> {
+  const account = await repo.findTeamAccount(db, spaceId);
+  return account ? toBalance(account) : null;
+}
+
 /**
  * Adds credits (starter, grant, purchase) exactly once per idempotency key.
  * Returns `applied: false` when the key was already used: a repeat is "already done", not an error.
@@ -144,6 +150,44 @@ export async function removeCredits(
     }
   }
   return { applied, balance: await getBalance(tx, input.accountId) };
+}
+
+/**
+ * Takes up to `max` credits out of available, never below zero, exactly once per key (a refund's
+ * claw-back when the buyer already spent some). Returns how many it took; a replayed key returns what
+ * the first call took. The balance row is locked so the amount taken is the amount there.
+ */
+export async function removeUpTo(
+  tx: Tx,
+  input: {
+    accountId: string;
+    max: number;
+    kind: Extract<EntryKind, 'refund' | 'adjustment'>;
+    idempotencyKey: string;
+    reason: string;
+    externalRef?: string | null;
+  },
+): Promise<{ taken: number; balance: Balance }> {
+  const previous = await repo.findEntryByKey(tx, input.idempotencyKey);
+  if (previous) return { taken: -previous.amount, balance: await getBalance(tx, input.accountId) };
+  const account = await repo.lockAccount(tx, input.accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  const taken = Math.min(Math.max(input.max, 0), account.available);
+  if (taken === 0) return { taken, balance: toBalance(account) };
+  const { balance } = await removeCredits(tx, {
+    accountId: input.accountId,
+    amount: taken,
+    kind: input.kind,
+    idempotencyKey: input.idempotencyKey,
+    reason: input.reason,
+    externalRef: input.externalRef ?? null,
+  });
+  return { taken, balance };
+}
+
+/** Flags an account for admins (a claw-back fell short); the reason is shown on its account page. */
+export async function flagAccount(tx: Tx, accountId: string, reason: string): Promise<void> {
+  await repo.flagAccount(tx, accountId, reason);
 }
 
 /** Positive adjustments are grants with kind 'adjustment'; kept apart so the ledger shows who did what. */
@@ -276,15 +320,48 @@ export async function getHold(db: DbOrTx, holdId: string): Promise<Hold> {
   return toHold(hold);
 }
 
-/** Newest-first page of an account's ledger. */
+/** Newest-first page of an account's ledger, optionally some entry kinds and a time range. */
 export async function listLedger(
   db: DbOrTx,
   accountId: string,
-  opts: { beforeId?: number; limit?: number } = {},
+  opts: { beforeId?: number; limit?: number; kinds?: readonly EntryKind[]; from?: Date; to?: Date } = {},
 ): Promise<{ entries: LedgerEntry[]; nextCursor: number | null }> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-  const rows = await repo.listEntries(db, accountId, { beforeId: opts.beforeId, limit });
+  const rows = await repo.listEntries(db, accountId, { ...opts, limit });
   return { entries: rows.map(toEntry), nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+}
+
+/** An account's pending holds, oldest first (what is reserved for running work). */
+export async function listPendingHolds(db: DbOrTx, accountId: string, limit = 100): Promise<Hold[]> {
+  return (await repo.listPendingHolds(db, accountId, limit)).map(toHold);
+}
+
+/** Who owns an account: the user of a personal account, the space of a team pool. */
+export async function accountOwnerId(db: DbOrTx, accountId: string): Promise<{ ownerId: string }> {
+  const account = await repo.findAccount(db, accountId);
+  const ownerId = account?.user_id ?? account?.space_id;
+  if (!ownerId) throw AppError.notFound('Credit account');
+  return { ownerId };
+}
+
+/** The flag a claw-back shortfall set on an account, or null. */
+export async function accountFlag(
+  db: DbOrTx,
+  accountId: string,
+): Promise<{ at: Date; reason: string | null } | null> {
+  const account = await repo.findAccount(db, accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  return account.flagged_at ? { at: account.flagged_at, reason: account.flag_reason } : null;
+}
+
+/** What each member spent from a (team) account this calendar month (UTC), most first. */
+export async function monthlySpendByMember(
+  db: DbOrTx,
+  accountId: string,
+  now = new Date(),
+): Promise<{ userId: string; displayName: string; spent: number }[]> {
+  const rows = await repo.spendByMember(db, accountId, new Date(`${usageMonth(now)}T00:00:00Z`));
+  return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, spent: r.spent }));
 }
 
 /** Monthly usage of a member on a team account. */

@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
-import type { GalleryItemRow, GalleryState, GenerationCategory, GenerationRow } from '../../db/types';
+import type {
+  GalleryItemRow,
+  GalleryState,
+  GenerationCategory,
+  GenerationRow,
+  ReportCategory,
+} from '../../db/types';
 import { type PagePosition, positionText, positionValue } from '../history/history.repo';
 
 // Queries only. A gallery item is keyed by its generation id; `category` is copied from the generation
@@ -78,7 +84,13 @@ export function lockGalleryItems(tx: Tx, generationIds: readonly string[]): Prom
 /** Inserts the item unless it exists; returns the row either way (a concurrent twin's row on a race). */
 export async function insertGalleryItem(
   tx: Tx,
-  item: { generation_id: string; user_id: string; category: GenerationCategory; state: GalleryState },
+  item: {
+    generation_id: string;
+    user_id: string;
+    category: GenerationCategory;
+    nsfw: boolean;
+    state: GalleryState;
+  },
 ): Promise<GalleryItemRow> {
   const inserted = await tx
     .insertInto('gallery_items')
@@ -104,7 +116,7 @@ export function deleteGalleryItem(tx: Tx, generationId: string) {
 /** Records a report; false when this user already reported the item (one report per user). */
 export async function insertReport(
   tx: Tx,
-  report: { generation_id: string; reporter_user_id: string; reason: string },
+  report: { generation_id: string; reporter_user_id: string; category: ReportCategory; reason: string },
 ): Promise<boolean> {
   const inserted = await tx
     .insertInto('gallery_reports')
@@ -167,10 +179,30 @@ export function listFeedRows(
     .execute();
 }
 
-/** Items in one state, oldest first, strictly after `after`; served by gallery_queue. */
+/** One approved, not deleted item of the public feed. */
+export function findFeedRow(db: DbOrTx, generationId: string): Promise<FeedRow | undefined> {
+  return db
+    .selectFrom('gallery_items as gi')
+    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
+    .innerJoin('users as u', 'u.id', 'gi.user_id')
+    .selectAll('g')
+    .select([positionText('gi.published_at').as('position_at'), 'u.display_name as author_name'])
+    .where('gi.generation_id', '=', generationId)
+    .where('gi.state', '=', 'approved')
+    .where('g.deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Which items a queue page shows: one tab, or every item in one state. */
+export type QueueFilter = { tab: 'pending' | 'reported' | 'nsfw' } | { state: GalleryState };
+
+/**
+ * Queue items oldest first, strictly after `after`. Pending and state filters use gallery_queue,
+ * reported items gallery_reported, NSFW items gallery_nsfw.
+ */
 export function listQueueRows(
   db: DbOrTx,
-  opts: { state: GalleryState; after?: PagePosition; limit: number },
+  opts: { filter: QueueFilter; category?: string; after?: PagePosition; limit: number },
 ): Promise<QueueRow[]> {
   let query = db
     .selectFrom('gallery_items as gi')
@@ -184,8 +216,16 @@ export function listQueueRows(
       'gi.moderated_at',
       'gi.moderated_by',
       'gi.moderation_reason',
-    ])
-    .where('gi.state', '=', opts.state);
+    ]);
+  const { filter } = opts;
+  if ('state' in filter) query = query.where('gi.state', '=', filter.state);
+  else if (filter.tab === 'pending') query = query.where('gi.state', '=', 'pending');
+  else if (filter.tab === 'reported') {
+    query = query.where('gi.report_count', '>', 0).where('gi.state', 'in', ['pending', 'approved']);
+  } else {
+    query = query.where('gi.nsfw', '=', true).where('gi.state', '<>', 'removed');
+  }
+  if (opts.category) query = query.where('gi.category', '=', opts.category);
   if (opts.after) {
     query = query.where(sql<boolean>`(gi.published_at, gi.generation_id) > ${positionValue(opts.after)}`);
   }
@@ -196,6 +236,19 @@ export function listQueueRows(
     .execute();
 }
 
+/** How many reports of each reason each item has. */
+export async function countReportsByCategory(db: DbOrTx, generationIds: readonly string[]) {
+  const rows = await db
+    .selectFrom('gallery_reports')
+    .select(['generation_id', 'category', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('generation_id', 'in', generationIds)
+    .groupBy(['generation_id', 'category'])
+    .orderBy('generation_id')
+    .orderBy('category')
+    .execute();
+  return rows.map((r) => ({ generation_id: r.generation_id, category: r.category, count: Number(r.count) }));
+}
+
 /** The newest `perItem` reports of each item. */
 export function listLatestReports(db: DbOrTx, generationIds: readonly string[], perItem: number) {
   return db
@@ -204,6 +257,7 @@ export function listLatestReports(db: DbOrTx, generationIds: readonly string[], 
         .selectFrom('gallery_reports')
         .select([
           'generation_id',
+          'category',
           'reason',
           'created_at',
           sql<number>`row_number() over (partition by generation_id order by created_at desc)`.as('rank'),
@@ -211,7 +265,7 @@ export function listLatestReports(db: DbOrTx, generationIds: readonly string[], 
         .where('generation_id', 'in', generationIds)
         .as('r'),
     )
-    .select(['r.generation_id', 'r.reason', 'r.created_at'])
+    .select(['r.generation_id', 'r.category', 'r.reason', 'r.created_at'])
     .where('r.rank', '<=', perItem)
     .orderBy('r.generation_id')
     .orderBy('r.created_at', 'desc')

@@ -1,6 +1,6 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/database';
-import type { GalleryState } from '../../db/types';
+import type { GalleryState, ReportCategory } from '../../db/types';
 import { AppError } from '../../errors';
 import type { ObjectStore } from '../../storage';
 import { recordAudit } from '../audit/audit.service';
@@ -25,6 +25,19 @@ export const REPORT_THRESHOLD = 3;
 /** Reasons shown per item in the moderation queue. */
 const QUEUE_REPORTS_PER_ITEM = 5;
 
+/** Why a visitor reports an item; 'other' needs their own words. */
+export const REPORT_CATEGORIES = [
+  'sexual',
+  'violence',
+  'hate',
+  'illegal',
+  'spam',
+  'other',
+] as const satisfies readonly ReportCategory[];
+
+/** The moderation queue's tabs: awaiting review, reported by users, flagged NSFW by the provider. */
+export type QueueTab = 'pending' | 'reported' | 'nsfw';
+
 export type ModerationAction = 'approve' | 'hide' | 'remove';
 const STATE_FOR: Record<ModerationAction, GalleryState> = {
   approve: 'approved',
@@ -43,8 +56,11 @@ export type FeedItem = Omit<GenerationView, 'userId' | 'spaceId'> & { authorName
 
 export interface QueueItem extends GenerationView {
   authorName: string;
+  /** Open reports (since the last approval); an item reported many times is still one row. */
   reportCount: number;
-  latestReports: { reason: string; createdAt: Date }[];
+  /** Every report of the item, counted per reason. */
+  reasons: { category: ReportCategory; count: number }[];
+  latestReports: { category: ReportCategory; details: string | null; createdAt: Date }[];
   moderation: { at: Date; by: string | null; reason: string | null } | null;
 }
 
@@ -69,16 +85,17 @@ export async function publish(
       throw AppError.forbidden('A moderator removed this item from the gallery');
     }
     if (existing) return existing;
+    const nsfw = generation.nsfw || (await repo.hasNsfwOutput(tx, generationId));
     const needsReview =
       !deps.config.galleryAutoApprove ||
-      generation.nsfw ||
-      (await repo.hasNsfwOutput(tx, generationId)) ||
+      nsfw ||
       // Unpublishing deletes the item and its reports; without this, unpublish + publish would undo a hold.
       (await repo.wasHeldBefore(tx, generationId));
     return repo.insertGalleryItem(tx, {
       generation_id: generationId,
       user_id: userId,
       category: generation.category,
+      nsfw,
       state: needsReview ? 'pending' : 'approved',
     });
   });
@@ -119,22 +136,39 @@ export async function feed(
 }
 
 /**
+ * One item of the public gallery (its page, and the Open Graph preview of a shared link): only while
+ * it is approved, so a hidden or removed item is NOT_FOUND at once.
+ */
+export async function galleryItem(deps: GalleryDeps, generationId: string): Promise<FeedItem> {
+  const row = await repo.findFeedRow(deps.db, generationId);
+  if (!row) throw AppError.notFound('Gallery item');
+  const [view] = await toGenerationViews(deps.db, deps.storage, [row]);
+  const { userId: _user, spaceId: _space, ...visible } = view!;
+  return { ...visible, authorName: row.author_name };
+}
+
+/**
  * Reports a gallery item. One report per user and item (a repeat changes nothing). Reaching
  * REPORT_THRESHOLD takes an approved item out of the feed for review, audited as the system's act.
  */
 export async function report(
   deps: GalleryDeps,
   reporterUserId: string,
-  generationId: string,
-  reason: string,
+  input: { id: string; category: ReportCategory; details?: string },
 ): Promise<{ id: string; reported: true }> {
+  const generationId = input.id;
+  const details = input.details?.trim() ?? '';
+  if (input.category === 'other' && details.length < 3) {
+    throw AppError.invalidInput('Say what is wrong', { details: ['required when the reason is "other"'] });
+  }
   await deps.db.transaction().execute(async (tx) => {
     const item = await repo.lockGalleryItem(tx, generationId);
     if (!item || item.state === 'removed') throw AppError.notFound('Gallery item');
     const added = await repo.insertReport(tx, {
       generation_id: generationId,
       reporter_user_id: reporterUserId,
-      reason,
+      category: input.category,
+      reason: details,
     });
     if (!added) return;
     const counted = await repo.incrementReportCount(tx, generationId);
@@ -193,24 +227,30 @@ export async function moderate(
   return input.ids.map((id) => ({ id, state: found.has(id) ? state : ('not_found' as const) }));
 }
 
-/** Items in one moderation state, oldest first, with their open report count and latest report reasons. */
+/**
+ * A tab of the moderation queue (or, with `state`, every item in that state), oldest first, optionally
+ * one category: one row per item with its open report count, reasons counted, and the latest reports.
+ */
 export async function moderationQueue(
   deps: GalleryDeps,
-  opts: { state: GalleryState; cursor?: string; limit?: number },
+  opts: { tab?: QueueTab; state?: GalleryState; category?: HistoryCategory; cursor?: string; limit?: number },
 ): Promise<Page<QueueItem>> {
   const limit = pageSize(opts.limit);
   const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-  const fetched = await repo.listQueueRows(deps.db, { state: opts.state, after, limit: limit + 1 });
+  const filter: repo.QueueFilter =
+    opts.state && !opts.tab ? { state: opts.state } : { tab: opts.tab ?? 'pending' };
+  const fetched = await repo.listQueueRows(deps.db, {
+    filter,
+    category: opts.category,
+    after,
+    limit: limit + 1,
+  });
   const { rows, nextCursor } = splitPage(fetched, limit);
-  const [views, reports] = await Promise.all([
+  const ids = rows.map((r) => r.id);
+  const [views, reports, counts] = await Promise.all([
     toGenerationViews(deps.db, deps.storage, rows),
-    rows.length > 0
-      ? repo.listLatestReports(
-          deps.db,
-          rows.map((r) => r.id),
-          QUEUE_REPORTS_PER_ITEM,
-        )
-      : [],
+    ids.length > 0 ? repo.listLatestReports(deps.db, ids, QUEUE_REPORTS_PER_ITEM) : [],
+    ids.length > 0 ? repo.countReportsByCategory(deps.db, ids) : [],
   ]);
   const items = views.map((view, i) => {
     const row = rows[i]!;
@@ -218,9 +258,12 @@ export async function moderationQueue(
       ...view,
       authorName: row.author_name,
       reportCount: row.report_count,
+      reasons: counts
+        .filter((c) => c.generation_id === row.id)
+        .map((c) => ({ category: c.category, count: c.count })),
       latestReports: reports
         .filter((r) => r.generation_id === row.id)
-        .map((r) => ({ reason: r.reason, createdAt: r.created_at })),
+        .map((r) => ({ category: r.category, details: r.reason || null, createdAt: r.created_at })),
       moderation: row.moderated_at
         ? { at: row.moderated_at, by: row.moderated_by, reason: row.moderation_reason }
         : null,

@@ -128,12 +128,12 @@ describe('gallery with auto-approve on (the default)', () => {
     await fay.bot.gallery.publish.mutate({ id: item.id });
     const [r1, r2, r3] = await Promise.all([member('R1'), member('R2'), member('R3')]);
     await r1!.bot.gallery.report.mutate({ id: item.id, reason: 'spam' });
-    await r1!.bot.gallery.report.mutate({ id: item.id, reason: 'spam again' }); // one report per user
-    await r2!.bot.gallery.report.mutate({ id: item.id, reason: 'offensive' });
+    await r1!.bot.gallery.report.mutate({ id: item.id, reason: 'hate' }); // one report per user
+    await r2!.bot.gallery.report.mutate({ id: item.id, reason: 'hate' });
     expect(await feedIds()).toContain(item.id);
     expect(await auditOf(item.id)).toEqual([]);
 
-    await r3!.bot.gallery.report.mutate({ id: item.id, reason: 'stolen art' });
+    await r3!.bot.gallery.report.mutate({ id: item.id, reason: 'other', details: 'stolen art' });
     expect(await feedIds()).not.toContain(item.id);
     expect(await auditOf(item.id)).toEqual([
       {
@@ -147,7 +147,12 @@ describe('gallery with auto-approve on (the default)', () => {
     const queue = await mod.client.moderation.queue.query({ state: 'pending' });
     const queued = queue.items.find((i) => i.id === item.id);
     expect(queued).toMatchObject({ reportCount: 3, authorName: 'Fay', userId: fay.userId });
-    expect(queued?.latestReports.map((r) => r.reason).sort()).toEqual(['offensive', 'spam', 'stolen art']);
+    expect(queued?.reasons).toEqual([
+      { category: 'hate', count: 1 },
+      { category: 'other', count: 1 },
+      { category: 'spam', count: 1 },
+    ]);
+    expect(queued?.latestReports.map((r) => r.details ?? '-').sort()).toEqual(['-', '-', 'stolen art']);
 
     // Unpublishing and publishing again does not get around the hold.
     await fay.bot.gallery.unpublish.mutate({ id: item.id });
@@ -242,7 +247,11 @@ describe('gallery with auto-approve on (the default)', () => {
     });
     expect(await feedIds()).not.toContain(item.id);
     const reported = await trpcError(
-      (await member('Jo')).bot.gallery.report.mutate({ id: item.id, reason: 'still here?' }),
+      (await member('Jo')).bot.gallery.report.mutate({
+        id: item.id,
+        reason: 'other',
+        details: 'still here?',
+      }),
     );
     expect(reported).toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -263,7 +272,12 @@ describe('gallery with GALLERY_AUTO_APPROVE=false', () => {
     const mod = await core.web('moderator');
     const queue = await mod.client.moderation.queue.query({ state: 'pending' });
     expect(queue.items.map((i) => i.id)).toEqual([item.id]);
-    expect(queue.items[0]).toMatchObject({ reportCount: 0, latestReports: [], moderation: null });
+    expect(queue.items[0]).toMatchObject({
+      reportCount: 0,
+      reasons: [],
+      latestReports: [],
+      moderation: null,
+    });
 
     const outcome = await mod.client.moderation.act.mutate({
       ids: [item.id],

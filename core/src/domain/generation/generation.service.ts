@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../storage';
 import { resolvePayer, type Space, type User } from '../accounts/accounts.service';
 import { getUsableModel, type Model, quotePrice, validateModelInput } from '../catalog/catalog.service';
 import { holdCredits } from '../credits/credits.service';
+import { activeBlockedTerms } from '../moderation/prompt-blocklist.service';
 import * as repo from './generation.repo';
 import { type GenerationView, toGenerationViews } from './generation-view';
 import { resolveFileInput, resolveLoras } from './inputs';
@@ -56,7 +57,7 @@ export async function createGeneration(
   if (replay) return replay;
   const model = await getUsableModel(deps.db, request.model ?? actor.user.settings.defaultModel);
   const input = validateModelInput(model, request.input);
-  checkBlocklist(deps.config.promptBlocklist, model, input);
+  checkBlocklist(await activeBlockedTerms(deps.db, deps.config), model, input);
   for (const field of model.fields) {
     const ref = input[field.name];
     if (field.type === 'file' && typeof ref === 'string') {
@@ -188,7 +189,7 @@ export async function acceptGeneration(
 export async function quoteGeneration(deps: GenerationDeps, actor: Actor, request: CreateRequest) {
   const model = await getUsableModel(deps.db, request.model ?? actor.user.settings.defaultModel);
   const input = validateModelInput(model, request.input);
-  checkBlocklist(deps.config.promptBlocklist, model, input);
+  checkBlocklist(await activeBlockedTerms(deps.db, deps.config), model, input);
   return { modelId: model.id, modelName: model.name, price: quotePrice(model, input) };
 }
 
@@ -208,13 +209,10 @@ function checkBlocklist(blocklist: readonly string[], model: Model, input: Recor
     texts.some((t) => new RegExp(`(^|\\W)${escapeRegExp(word)}($|\\W)`, 'u').test(t)),
   );
   if (hit) {
-    throw new AppError(
-      'PROMPT_BLOCKED',
-      'Your prompt contains a word or phrase this service does not allow',
-      {
-        fieldErrors: { prompt: ['contains a blocked word or phrase'] },
-      },
-    );
+    throw new AppError('PROMPT_BLOCKED', `Your prompt contains "${hit}", which this service does not allow`, {
+      term: hit,
+      fieldErrors: { prompt: [`contains the blocked term "${hit}"`] },
+    });
   }
 }
 

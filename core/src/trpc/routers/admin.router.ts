@@ -1,17 +1,36 @@
 import { z } from 'zod';
 import { ensureTeamAccount, getSpace, searchAccounts } from '../../domain/accounts/accounts.service';
 import { updateSpaceSettings } from '../../domain/accounts/space-settings';
-import { getTeamPolicy, setTeamPolicy } from '../../domain/accounts/team-policy.service';
+import { setTeamPolicy } from '../../domain/accounts/team-policy.service';
+import { accountDetails } from '../../domain/admin/account-details.service';
 import { changeCreditsAsAdmin } from '../../domain/admin/admin-credits.service';
 import { listAudit } from '../../domain/audit/audit.service';
+import { purchaseHistory } from '../../domain/billing/billing.service';
 import { listModels, updateModelSettings } from '../../domain/catalog/catalog.service';
 import { getBalance, listLedger } from '../../domain/credits/credits.service';
+import { dashboard } from '../../domain/dashboard/dashboard.service';
+import { MAX_PAGE_SIZE } from '../../domain/history/history.service';
 import { adminProcedure, moderatorProcedure, router } from '../trpc';
+import { cursorInput, pageOf, purchaseView } from '../views';
+
+const ENTRY_KINDS = [
+  'starter',
+  'grant',
+  'purchase',
+  'refund',
+  'adjustment',
+  'hold',
+  'capture',
+  'release',
+  'transfer_in',
+  'transfer_out',
+] as const;
 
 const reason = z.string().trim().min(3, 'Say why (at least 3 characters)').max(500);
 const idempotencyKey = z.string().trim().min(8).max(200);
 
 export const adminRouter = router({
+  /** Accounts by user, identity or space name, platform user or space id, or account/user id. */
   searchAccounts: moderatorProcedure
     .input(
       z.strictObject({
@@ -21,15 +40,52 @@ export const adminRouter = router({
     )
     .query(({ ctx, input }) => searchAccounts(ctx.deps.db, input.query, input.limit)),
 
+  /** An account page: balance, owner (user and identities, or space), pending holds, flag, team policy and spend. */
   account: moderatorProcedure
-    .input(z.strictObject({ accountId: z.uuid(), cursor: z.number().int().positive().optional() }))
-    .query(async ({ ctx, input }) => {
-      const { db } = ctx.deps;
-      const balance = await getBalance(db, input.accountId);
-      const ledger = await listLedger(db, input.accountId, { beforeId: input.cursor, limit: 50 });
-      const policy = balance.kind === 'team' ? await getTeamPolicy(db, input.accountId) : null;
-      return { balance, ledger, policy };
-    }),
+    .input(z.strictObject({ accountId: z.uuid() }))
+    .query(({ ctx, input }) => accountDetails(ctx.deps.db, input.accountId)),
+
+  /** An account's ledger, newest first, optionally some kinds and a time range; `cursor` is the last entry id. */
+  ledger: moderatorProcedure
+    .input(
+      z.strictObject({
+        accountId: z.uuid(),
+        cursor: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+        kinds: z.array(z.enum(ENTRY_KINDS)).max(ENTRY_KINDS.length).optional(),
+        from: z.coerce.date().optional(),
+        to: z.coerce.date().optional(),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      listLedger(ctx.deps.db, input.accountId, {
+        beforeId: input.cursor,
+        limit: input.limit,
+        kinds: input.kinds,
+        from: input.from,
+        to: input.to,
+      }),
+    ),
+
+  /** Every purchase, newest first; optionally one account or status. */
+  purchases: adminProcedure
+    .input(
+      z
+        .strictObject({
+          cursor: cursorInput,
+          limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+          status: z.enum(['open', 'paid', 'expired', 'refunded']).optional(),
+          accountId: z.uuid().optional(),
+        })
+        .default({ limit: 20 }),
+    )
+    .output(pageOf(purchaseView))
+    .query(({ ctx, input }) => purchaseHistory(ctx.deps, input)),
+
+  /** Series for the dashboard's charts (per UTC day) and the generation queue now. */
+  dashboard: adminProcedure
+    .input(z.strictObject({ days: z.number().int().min(1).max(366).default(30) }).default({ days: 30 }))
+    .query(({ ctx, input }) => dashboard(ctx.deps.db, input)),
 
   /** Adds credits with a reason; the idempotency key makes a double-clicked form count once. */
   grant: adminProcedure
@@ -111,15 +167,38 @@ export const adminRouter = router({
       }),
     ),
 
+  /** The audit log, newest first: who, what, when, why; `query` searches action, target, reason and actor. */
   audit: moderatorProcedure
     .input(
       z
         .strictObject({
           cursor: z.number().int().positive().optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+          query: z.string().trim().min(1).max(200).optional(),
+          action: z.string().trim().min(1).max(100).optional(),
+          actorUserId: z.uuid().optional(),
           targetType: z.string().max(50).optional(),
           targetId: z.string().max(200).optional(),
         })
-        .default({}),
+        .default({ limit: 50 }),
+    )
+    .output(
+      z.object({
+        events: z.array(
+          z.object({
+            id: z.number().int(),
+            actorUserId: z.uuid().nullable(),
+            actorName: z.string().nullable(),
+            action: z.string(),
+            targetType: z.string(),
+            targetId: z.string(),
+            reason: z.string().nullable(),
+            data: z.record(z.string(), z.unknown()),
+            createdAt: z.date(),
+          }),
+        ),
+        nextCursor: z.number().int().nullable(),
+      }),
     )
     .query(({ ctx, input }) => listAudit(ctx.deps.db, { beforeId: input.cursor, ...input })),
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { feed, publish, report, unpublish } from '../../domain/gallery/gallery.service';
+import {
+  feed,
+  galleryItem,
+  publish,
+  REPORT_CATEGORIES,
+  report,
+  unpublish,
+} from '../../domain/gallery/gallery.service';
 import { MAX_PAGE_SIZE } from '../../domain/history/history.service';
 import { publicProcedure, router, userProcedure } from '../trpc';
 
@@ -28,7 +35,20 @@ export const galleryRouter = router({
     .input(generationId)
     .mutation(({ ctx, input }) => unpublish(ctx.deps, ctx.user.id, input.id)),
 
+  /** One approved item for its public page: media, prompt, model, author's display name; NOT_FOUND otherwise. */
+  item: publicProcedure.input(generationId).query(({ ctx, input }) => galleryItem(ctx.deps, input.id)),
+
+  /** Reports an item with a typed reason ('other' needs `details`); one report per user and item. */
   report: userProcedure
-    .input(z.strictObject({ id: z.uuid(), reason: z.string().trim().min(1, 'Say what is wrong').max(500) }))
-    .mutation(({ ctx, input }) => report(ctx.deps, ctx.user.id, input.id, input.reason)),
+    .input(
+      z.strictObject({
+        id: z.uuid(),
+        reason: z.enum(REPORT_CATEGORIES),
+        details: z.string().trim().max(500).optional(),
+      }),
+    )
+    .output(z.object({ id: z.uuid(), reported: z.literal(true) }))
+    .mutation(({ ctx, input }) =>
+      report(ctx.deps, ctx.user.id, { id: input.id, category: input.reason, details: input.details }),
+    ),
 });
