@@ -1,6 +1,7 @@
 import { benchCredits } from './credits.bench';
 import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
+import { benchKit } from './kit.bench';
 import { benchLogin } from './login.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
@@ -8,13 +9,14 @@ import { benchTrpc } from './trpc.bench';
 import { benchWeb } from './web.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, login, telegram, trpc, web (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, kit, login, telegram, trpc, web (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
   credits: benchCredits,
   generation: benchGeneration,
   history: benchHistory,
+  kit: benchKit,
   login: benchLogin,
   telegram: benchTelegram,
   trpc: benchTrpc,

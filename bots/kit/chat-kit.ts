@@ -1,38 +1,20 @@
-import {
-  buyCommand,
-  creditsCommand,
-  favoriteCommand,
-  linkCommand,
-  settingsCommand,
-} from './account.commands';
-import { handleButtonAction } from './buttons';
-import { type CommandName, commandMenu, findCommand, helpLines } from './commands';
+import { handlePress } from './buttons';
+import type { ChatKit, Prepared } from './chat-kit.types';
+import { HANDLERS } from './command-handlers';
+import { parseCommandInput } from './command-input';
+import { type CommandSpec, optionsOf } from './command-spec';
+import { COMMANDS, findCommand } from './commands';
 import { connectCore } from './core-client';
 import { DeliveryConsumer } from './delivery-consumer';
 import { renderDelivery } from './delivery-renderer';
-import { generateCommand } from './generate.command';
-import {
-  type Attachment,
-  type ButtonOutcome,
-  type ChatSink,
-  type CommandContext,
-  type KitLogger,
-  quietLogger,
-} from './kit.types';
-import { createRuntime, errorReply, type KitRuntime } from './kit-runtime';
-import {
-  deleteGeneration,
-  galleryCommand,
-  historyCommand,
-  libraryAction,
-  publishGeneration,
-  showCommand,
-  unpublishGeneration,
-} from './library.commands';
-import { loraCommand } from './lora.commands';
-import { modelsCommand } from './models.command';
-import { splitCommand } from './parse-args';
+import type { CommandContext, KitLogger } from './kit.types';
+import { quietLogger } from './kit.types';
+import { createRuntime, errorReply, type KitRuntime, usageReply } from './kit-runtime';
+import { UsageError } from './parse-args';
+import type { Visibility } from './reply';
 import { say } from './reply';
+
+export type { ChatKit, Choice, CompletionRequest, Prepared, PreparedPress } from './chat-kit.types';
 
 export interface ChatKitOptions {
   coreUrl: string;
@@ -46,88 +28,112 @@ export interface ChatKitOptions {
   deliveryConcurrency?: number;
 }
 
-export interface ChatKit {
-  /** Runs a command typed by a user (`/gen a red fox --size 16:9`); replies through `ctx`. */
-  handleCommand(ctx: CommandContext, text: string, attachments?: readonly Attachment[]): Promise<void>;
-  /** Runs a button press; the outcome is for the platform's acknowledgement (toast, new buttons). */
-  handleButton(ctx: CommandContext, action: string): Promise<ButtonOutcome>;
-  /** Whether a command name (or alias) is one of ours, for adapters that must not answer others' commands. */
-  knows(command: string): boolean;
-  /** Names and summaries for the platform's command menu. */
-  commandMenu(): { command: string; description: string }[];
-  /** Starts posting finished generations through `sink`; stopped by `close()`. */
-  consumeDeliveries(sink: ChatSink): DeliveryConsumer;
-  /** Stops deliveries and progress watchers; waits for work in flight. */
-  close(): Promise<void>;
-}
-
-type Handler = (
-  rt: KitRuntime,
+/**
+ * The context a command or press runs with: replies default to the visibility the adapter
+ * acknowledged with, and in a space the actor carries the adapter's answer to "is this person an
+ * admin here" (core decides team-policy changes and admin-only pools by it).
+ */
+async function runContext(
+  runtime: KitRuntime,
   ctx: CommandContext,
-  rest: string,
-  attachments: readonly Attachment[],
-) => Promise<void>;
-
-const HANDLERS: Record<CommandName, Handler> = {
-  generate: generateCommand,
-  models: modelsCommand,
-  favorite: favoriteCommand,
-  credits: (rt, ctx) => creditsCommand(rt, ctx),
-  buy: (rt, ctx) => buyCommand(rt, ctx),
-  history: historyCommand,
-  show: showCommand,
-  publish: (rt, ctx, rest) => libraryAction(rt, ctx, rest, publishGeneration),
-  unpublish: (rt, ctx, rest) => libraryAction(rt, ctx, rest, unpublishGeneration),
-  delete: (rt, ctx, rest) => libraryAction(rt, ctx, rest, deleteGeneration),
-  gallery: galleryCommand,
-  lora: loraCommand,
-  link: linkCommand,
-  settings: settingsCommand,
-  help: async (_rt, ctx, rest) => {
-    await ctx.reply(say(helpLines(rest.trim() || undefined).join('\n')));
-  },
-};
+  visibility: Visibility,
+): Promise<CommandContext> {
+  const inSpace = ctx.actor.space !== null && ctx.actor.space.kind !== 'dm';
+  const spaceAdmin = inSpace
+    ? await ctx.isSpaceAdmin().catch((error: unknown) => {
+        runtime.logger.warn('could not tell whether the actor is a space admin', { error: String(error) });
+        return false;
+      })
+    : false;
+  return {
+    ...ctx,
+    actor: { ...ctx.actor, spaceAdmin },
+    reply: (reply) => ctx.reply({ visibility, ...reply }),
+  };
+}
 
 /** The platform-neutral chat front end: adapters translate their events into these calls. */
 export function createChatKit(options: ChatKitOptions): ChatKit {
   const logger = options.logger ?? quietLogger;
   const core = connectCore({ coreUrl: options.coreUrl, serviceToken: options.serviceToken });
-  const rt = createRuntime({
+  const runtime = createRuntime({
     core,
     logger,
     platform: options.platform,
     progressEditIntervalMs: options.progressEditIntervalMs ?? 1000,
   });
   const consumers: DeliveryConsumer[] = [];
+  runtime.catalog.peek();
+
+  async function runCommand(spec: CommandSpec, ctx: CommandContext, args: unknown): Promise<void> {
+    const context = await runContext(runtime, ctx, spec.visibility);
+    try {
+      await HANDLERS[spec.name].run(runtime, context, args);
+    } catch (error) {
+      const reply = await errorReply(runtime, context, error, spec.name, {
+        privateReply: spec.visibility === 'ephemeral',
+      });
+      await context.reply(reply).catch((replyError: unknown) => {
+        logger.warn('could not reply with an error', { error: String(replyError) });
+      });
+    }
+  }
 
   return {
-    async handleCommand(ctx, text, attachments = []) {
-      const parsed = splitCommand(text);
-      const spec = parsed ? findCommand(parsed.command) : undefined;
-      if (!parsed || !spec) {
-        await ctx.reply(
-          say(
-            parsed ? `I don't know /${parsed.command}. ` : '',
-            'Try /generate <prompt>, or /help for everything.',
-          ),
-        );
-        return;
-      }
-      try {
-        await HANDLERS[spec.name](rt, ctx, parsed.rest, attachments);
-      } catch (error) {
-        await ctx.reply(await errorReply(rt, ctx, error, spec.name)).catch((replyError: unknown) => {
-          logger.warn('could not reply with an error', { error: String(replyError) });
-        });
-      }
-    },
-    handleButton: (ctx, action) => handleButtonAction(rt, ctx, action),
+    commands: COMMANDS,
     knows: (command) => findCommand(command) !== undefined,
-    commandMenu,
+    prepare(ctx, command, input, files = []): Prepared {
+      const spec = findCommand(command);
+      if (!spec) {
+        return {
+          ok: false,
+          reply: {
+            ...say(
+              `I don't know /${command.replace(/^\//, '')}. `,
+              'Try /generate <prompt>, or /help for everything.',
+            ),
+            visibility: 'ephemeral',
+          },
+        };
+      }
+      let args: unknown;
+      try {
+        args = HANDLERS[spec.name].parse(parseCommandInput(spec, input, files));
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        return {
+          ok: false,
+          reply: { ...usageReply(spec.name, error.message.replace(/[.]$/, '')), visibility: 'ephemeral' },
+        };
+      }
+      return {
+        ok: true,
+        command: spec.name,
+        visibility: spec.visibility,
+        run: () => runCommand(spec, ctx, args),
+      };
+    },
+    press(ctx, action) {
+      return {
+        visibility: 'ephemeral',
+        run: async () => {
+          await handlePress(runtime, await runContext(runtime, ctx, 'public'), action);
+        },
+      };
+    },
+    complete(ctx, request) {
+      const spec = findCommand(request.command);
+      const option = spec
+        ? optionsOf(spec, request.subcommand ?? spec.defaultSubcommand).find((o) => o.name === request.option)
+        : undefined;
+      if (option?.kind !== 'text' || !option.complete) return [];
+      return runtime.completions.complete(ctx.actor, option.complete, request.typed);
+    },
+    warm: (ctx) => runtime.completions.warm(ctx.actor),
     consumeDeliveries(sink) {
       const consumer = new DeliveryConsumer({
         client: core.service,
-        render: (delivery) => renderDelivery(rt, sink, delivery),
+        render: (delivery) => renderDelivery(runtime, sink, delivery),
         logger,
         ...(options.deliveryConcurrency ? { concurrency: options.deliveryConcurrency } : {}),
       });
@@ -137,8 +143,8 @@ export function createChatKit(options: ChatKitOptions): ChatKit {
     },
     async close() {
       await Promise.all(consumers.splice(0).map((c) => c.stop()));
-      await rt.drain();
-      rt.progress.clear();
+      await runtime.drain();
+      runtime.progress.clear();
     },
   };
 }

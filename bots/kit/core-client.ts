@@ -20,7 +20,7 @@ import type { Actor } from './kit.types';
 export type CoreClient = TRPCClient<AppRouter>;
 
 // Dates arrive as Date: core and its clients share one transformer (superjson).
-type Outputs = RouterOutputs;
+export type Outputs = RouterOutputs;
 export type GenerationView = Outputs['generations']['get'];
 export type ModelView = Outputs['catalog']['get'];
 export type LoraView = Outputs['loras']['list'][number];
@@ -36,6 +36,7 @@ export function sanitizeActor(actor: Actor): Actor {
     userId: actor.userId,
     userName: name(actor.userName, 'someone'),
     space: actor.space ? { ...actor.space, name: name(actor.space.name, actor.space.id) } : null,
+    ...(actor.spaceAdmin && actor.space ? { spaceAdmin: true } : {}),
   };
 }
 

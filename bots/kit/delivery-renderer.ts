@@ -25,8 +25,12 @@ async function sendDirect(sink: ChatSink, userId: string | null, reply: ReturnTy
  * progress message (or privately), then closes the progress message; a failure replaces the progress
  * message with the reason. Throws when the platform refused in a way worth retrying.
  */
-export async function renderDelivery(rt: KitRuntime, sink: ChatSink, delivery: DeliveryView): Promise<void> {
-  const g = delivery.generation;
+export async function renderDelivery(
+  runtime: KitRuntime,
+  sink: ChatSink,
+  delivery: DeliveryView,
+): Promise<void> {
+  const generation = delivery.generation;
   const { origin, recipientPlatformUserId: recipient } = delivery;
   const chat: ChatTarget | null = origin.chatId
     ? { chatId: origin.chatId, ...(origin.threadId ? { threadId: origin.threadId } : {}), direct: false }
@@ -34,32 +38,32 @@ export async function renderDelivery(rt: KitRuntime, sink: ChatSink, delivery: D
   const progress: MessageRef | null =
     chat && origin.messageId ? { chatId: chat.chatId, messageId: origin.messageId } : null;
   const state: ProgressState = {
-    modelName: g.modelName,
-    price: g.price,
+    modelName: generation.modelName,
+    price: generation.price,
     status: delivery.outcome,
-    failureReason: g.failureReason,
+    failureReason: generation.failureReason,
   };
   const edit = (ref: MessageRef, reply: Parameters<ChatSink['edit']>[1]) => sink.edit(ref, reply);
 
   if (delivery.outcome === 'succeeded') {
-    const reply = generationReply(g, await rt.catalog.followUps());
+    const reply = generationReply(generation);
     const privately = origin.private === true && (await sendDirect(sink, recipient, reply));
     if (!privately) {
       if (chat) await sink.send(chat, reply, progress ? { replyTo: progress.messageId } : {});
       else if (!(await sendDirect(sink, recipient, reply))) {
-        rt.logger.warn('a delivery has nowhere to go', {
+        runtime.logger.warn('a delivery has nowhere to go', {
           deliveryId: delivery.deliveryId,
-          generationId: g.id,
+          generationId: generation.id,
         });
         return;
       }
     }
     if (progress)
-      await rt.progress.finish(progress, progressReply({ ...state, sentPrivately: privately }), edit);
+      await runtime.progress.finish(progress, progressReply({ ...state, sentPrivately: privately }), edit);
     return;
   }
   const reply = progressReply(state);
-  if (progress && (await rt.progress.finish(progress, reply, edit))) return;
+  if (progress && (await runtime.progress.finish(progress, reply, edit))) return;
   if (chat) await sink.send(chat, reply);
   else await sendDirect(sink, recipient, reply);
 }

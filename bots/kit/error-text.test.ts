@@ -102,10 +102,13 @@ describe('one sentence per error code', () => {
   });
 
   it.each([
-    [failure(null, { code: 'UNAUTHORIZED', message: 'Unknown or revoked service token' }), /service token/],
-    [failure(null, { code: 'NOT_FOUND' }), /couldn't find/],
+    [
+      failure('UNAUTHORIZED', { code: 'UNAUTHORIZED', message: 'Unknown or revoked service token' }),
+      /service token/,
+    ],
+    [failure(null, { code: 'NOT_FOUND' }), /^Something went wrong on our side/],
     [failure(null, { message: 'fetch failed' }), /^Something went wrong on our side/],
-  ])('without an app code: %j', (f, pattern) => {
+  ])('one table, keyed by app code alone: %j', (f, pattern) => {
     expect(errorSentence(f)).toMatch(pattern);
   });
 });

@@ -6,8 +6,10 @@ import { credits } from './reply';
 export type AppCode = AppErrorCode;
 
 export interface ErrorWording {
-  /** The signed billing link for "insufficient credits" (omitted where it must not be shown, e.g. groups). */
+  /** The signed billing link for "insufficient credits" (omitted where others would see it). */
   buyUrl?: string;
+  /** The platform's word for a space (default "group"). */
+  spaceNoun?: string;
 }
 
 const num = (value: unknown): number | null =>
@@ -33,7 +35,13 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
     const fields = fieldSummary(f.fieldErrors);
     const base =
       f.message && f.message !== 'Some fields are not valid' ? f.message : 'Some options are not right';
-    return sentence(fields && !base.includes(fields) ? `${base.replace(/[.!]$/, '')} (${fields})` : base);
+    // Core often words the whole problem in the message; the field list then adds nothing.
+    const said = Object.values(f.fieldErrors)
+      .flat()
+      .every((m) => base.includes(m.replace(/[.!]$/, '')));
+    return sentence(
+      fields && !said && !base.includes(fields) ? `${base.replace(/[.!]$/, '')} (${fields})` : base,
+    );
   },
   NOT_FOUND: () => "I couldn't find that: it may have been deleted, or it belongs to someone else.",
   FORBIDDEN: (f) =>
@@ -43,7 +51,7 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
   INSUFFICIENT_CREDITS: (f, w) => {
     const price = num(f.details.price);
     const available = num(f.details.available);
-    const whose = f.details.accountKind === 'team' ? "this group's pool has" : 'you have';
+    const whose = f.details.accountKind === 'team' ? `this ${w.spaceNoun ?? 'group'}'s pool has` : 'you have';
     const facts =
       price !== null && available !== null
         ? `: this costs ${credits(price)} and ${whose} ${credits(available)}`
@@ -51,7 +59,7 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
     const buy = w.buyUrl ? `top up here: ${w.buyUrl}` : 'top up with /buy';
     return `Not enough credits${facts}; ${buy}`;
   },
-  CAP_EXCEEDED: (f) => {
+  CAP_EXCEEDED: (f, w) => {
     const price = num(f.details.price);
     const cap = num(f.details.cap);
     const used = num(f.details.used);
@@ -59,7 +67,7 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
       price !== null && cap !== null && used !== null
         ? `: this costs ${credits(price)} and you have used ${used} of your ${credits(cap)} this month`
         : '';
-    return `That would go past your monthly limit in this group${facts}.`;
+    return `That would go past your monthly limit in this ${w.spaceNoun ?? 'group'}${facts}.`;
   },
   RATE_LIMITED: (f) => {
     const wait = num(f.details.retryAfterSeconds);
@@ -77,16 +85,6 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
   },
   PROVIDER_FAILED: () => 'The model service could not make this; your credits were returned.',
   UNAVAILABLE: () => 'Atelier is temporarily unavailable; please try again in a minute.',
-};
-
-/** tRPC codes that reach us without an app code (auth middleware, transport). */
-const FROM_TRPC_CODE: Record<string, AppCode> = {
-  UNAUTHORIZED: 'UNAUTHORIZED',
-  FORBIDDEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  BAD_REQUEST: 'INVALID_INPUT',
-  TOO_MANY_REQUESTS: 'RATE_LIMITED',
-  SERVICE_UNAVAILABLE: 'UNAVAILABLE',
 };
 
 const ORDINARY_FIRST_WORDS = new Set([
@@ -111,10 +109,8 @@ function lower(text: string): string {
 
 /** The one sentence a chat user sees for a failed core call. */
 export function errorSentence(failure: CoreFailure, wording: ErrorWording = {}): string {
-  const code = (failure.appCode ?? (failure.code ? FROM_TRPC_CODE[failure.code] : undefined)) as
-    | AppCode
-    | undefined;
-  const wordFor = code ? SENTENCES[code] : undefined;
+  // Every core failure carries an app code (authentication ones too); none means transport or a bug.
+  const wordFor = failure.appCode ? SENTENCES[failure.appCode] : undefined;
   if (wordFor) return wordFor(failure, wording);
   return 'Something went wrong on our side; please try again in a moment.';
 }

@@ -1,131 +1,78 @@
-import { FALLBACK_MODEL, PREFERRED_IMAGE_TO_IMAGE } from './catalog-cache';
-import type { CoreClient, ModelView } from './core-client';
-import { startGeneration } from './generation-runner';
-import type { Attachment, CommandContext } from './kit.types';
+import { commandHandler } from './command-handler';
+import type { CoreClient } from './core-client';
+import { type GenerateArgs, generateArgsOf } from './generate-args';
+import { startGeneration } from './generation-start';
 import type { KitRuntime } from './kit-runtime';
-import { buildModelInput, fileFieldsFor, promptField } from './model-options';
-import { type GenerateArgs, parseGenerateArgs, UsageError } from './parse-args';
 
-export interface GenerationPlan {
-  model: ModelView;
-  input: Record<string, unknown>;
-  loras: { id: string; scale: number }[];
-  /** Why the bot chose another model than asked, when it did. */
-  note?: string;
-}
+type FieldValue = string | number | boolean;
 
-/** A model by id or alias: the cached list first, else core (which words "no such model"). */
-async function findModel(rt: KitRuntime, client: CoreClient, ref: string): Promise<ModelView> {
-  return (await rt.catalog.find(ref)) ?? client.catalog.get.query({ model: ref });
-}
-
-/** Another model of the same category that takes this kind of file (and a prompt, when there is one). */
-async function modelForFile(
-  rt: KitRuntime,
-  current: ModelView,
-  kind: Attachment['kind'],
-  wantsPrompt: boolean,
-): Promise<ModelView | undefined> {
-  const fits = (m: ModelView) =>
-    m.category === current.category &&
-    fileFieldsFor(m, kind).length > 0 &&
-    (!wantsPrompt || promptField(m) !== undefined);
-  const models = await rt.catalog.all();
-  return models.find((m) => m.id === PREFERRED_IMAGE_TO_IMAGE && fits(m)) ?? models.find(fits);
-}
-
-async function resolveLoras(client: CoreClient, args: GenerateArgs) {
-  if (args.loras.length === 0) return [];
-  const mine = await client.loras.list.query();
-  return args.loras.map((choice) => {
-    const lora = mine.find((l) => l.name.toLowerCase() === choice.name.toLowerCase());
-    if (!lora) throw new UsageError(`There is no LoRA called "${choice.name}" here; see /lora list`);
-    if (lora.status !== 'ready') {
-      throw new UsageError(
-        `The LoRA "${lora.name}" is ${lora.status === 'training' ? 'still training' : 'not usable: its training failed'}`,
-      );
-    }
-    return { id: lora.id, scale: choice.scale };
-  });
+/** Options named after model fields, as typed: a bare `--flag` means on; core checks them against the model. */
+function fieldsOf(args: GenerateArgs): Record<string, FieldValue> {
+  return Object.fromEntries(args.fields.map((f) => [f.name, f.value ?? true]));
 }
 
 /**
- * Decides model and input: the typed model or the user's default; a LoRA or an attached file moves
- * to a model that can take it when none was named; the file is ingested through core first.
+ * What core needs to plan: core picks the model (the typed one, a category word, the user's default,
+ * or one that takes the attached file or the LoRAs), maps the prompt and options onto its fields and
+ * names the price. Only the file's kind goes in: the bytes are fetched once the plan stands.
  */
-export async function planGeneration(
-  rt: KitRuntime,
-  client: CoreClient,
-  args: GenerateArgs,
-  attachments: readonly Attachment[],
-  defaultModel: string | undefined,
-): Promise<GenerationPlan> {
-  let model = await findModel(rt, client, args.model ?? defaultModel ?? FALLBACK_MODEL);
-  const notes: string[] = [];
-  const loras = await resolveLoras(client, args);
-  if (loras.length > 0 && !model.acceptsLoras && !args.model) {
-    const alternative = (await rt.catalog.all()).find((m) => m.acceptsLoras && m.category === model.category);
-    if (alternative) {
-      model = alternative;
-      notes.push(`Using ${alternative.name}, which takes LoRAs.`);
-    }
-  }
-  const files: Record<string, string> = {};
-  const attachment = attachments[0];
-  if (attachment) {
-    let fields = fileFieldsFor(model, attachment.kind);
-    if (fields.length === 0) {
-      const alternative = await modelForFile(rt, model, attachment.kind, args.prompt !== '');
-      if (!alternative) throw new UsageError(`${model.name} cannot use an attached ${attachment.kind}`);
-      model = alternative;
-      fields = fileFieldsFor(model, attachment.kind);
-      notes.push(`Using ${model.name} for your ${attachment.kind}.`);
-    }
-    // Check the options before fetching the file, so a typo costs no download.
-    buildModelInput(model, args, {});
-    const upload = await client.uploads.fromUrl.mutate({
-      url: await attachment.url(),
-      kind: attachment.kind,
-      ...(attachment.filename ? { filename: attachment.filename } : {}),
-    });
-    files[fields[0]!] = upload.id;
-  }
-  const missing = model.fields.find((f) => f.type === 'file' && f.required && files[f.name] === undefined);
-  if (missing?.type === 'file') {
-    throw new UsageError(
-      `${model.name} needs ${missing.fileKind === 'image' ? 'a photo' : `a ${missing.fileKind} file`}: attach it to your command or reply to one`,
-    );
-  }
-  const input = buildModelInput(model, args, files);
-  return { model, input, loras, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) };
+function planRequest(args: GenerateArgs) {
+  const fields = fieldsOf(args);
+  return {
+    ...(args.model ? { model: args.model } : {}),
+    ...(args.prompt ? { prompt: args.prompt } : {}),
+    options: {
+      ...(args.size !== undefined ? { size: args.size } : {}),
+      ...(args.count !== undefined ? { count: args.count } : {}),
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      ...(args.negative !== undefined ? { negative: args.negative } : {}),
+      ...(Object.keys(fields).length > 0 ? { fields } : {}),
+    },
+    ...(args.file ? { files: [{ kind: args.file.kind }] } : {}),
+    ...(args.loras.length > 0 ? { loras: args.loras } : {}),
+  };
 }
 
-/** /generate: plan, quote (the price is stated first), then start and follow it. */
-export async function generateCommand(
-  rt: KitRuntime,
-  ctx: CommandContext,
-  rest: string,
-  attachments: readonly Attachment[],
-): Promise<void> {
-  const args = parseGenerateArgs(rest);
-  if (!args.prompt && attachments.length === 0) throw new UsageError('Say what to make');
-  const client = rt.core.as(ctx.actor);
-  const me = await client.me.get.query();
-  const plan = await planGeneration(rt, client, args, attachments, me.user.settings.defaultModel);
-  const loras = plan.loras.length > 0 ? { loras: plan.loras } : {};
-  const quote = await client.generations.quote.query({ model: plan.model.id, input: plan.input, ...loras });
-  await startGeneration(rt, ctx, {
-    modelName: quote.modelName,
-    price: quote.price,
-    ...(plan.note ? { note: plan.note } : {}),
-    private: !ctx.chat.direct && me.user.settings.deliverPrivately === true,
-    create: (origin) =>
-      client.generations.create.mutate({
-        model: plan.model.id,
-        input: plan.input,
-        ...loras,
-        origin,
-        ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
-      }),
+/** The attachment, ingested through core (allow-listed platform host, size-capped, verified). */
+async function uploadFile(client: CoreClient, args: GenerateArgs): Promise<string | undefined> {
+  const file = args.file;
+  if (!file) return undefined;
+  const upload = await client.uploads.fromUrl.mutate({
+    url: await file.url(),
+    kind: file.kind,
+    ...(file.filename ? { filename: file.filename } : {}),
   });
+  return upload.id;
 }
+
+/** /generate: core plans it (the price is stated first), the file is uploaded, then it starts and is followed. */
+export const generateCommand = commandHandler({
+  parse: (parsed) => generateArgsOf(parsed),
+  async run(runtime: KitRuntime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
+    const [plan, me] = await Promise.all([
+      client.generations.plan.query(planRequest(args)),
+      client.me.get.query(),
+    ]);
+    // A typo costs no download: the plan was checked before the file is fetched.
+    const uploadId = await uploadFile(client, args);
+    const fileField = plan.fileFields[0];
+    const input = { ...plan.input, ...(uploadId && fileField ? { [fileField]: uploadId } : {}) };
+    const loras = plan.loras.length > 0 ? { loras: plan.loras.map(({ id, scale }) => ({ id, scale })) } : {};
+    await startGeneration(runtime, ctx, {
+      modelName: plan.model.name,
+      price: plan.price,
+      ...(plan.note ? { note: plan.note } : {}),
+      private: !ctx.chat.direct && me.user.settings.deliverPrivately === true,
+      create: (origin) =>
+        client.generations.create.mutate({
+          model: plan.model.id,
+          input,
+          ...loras,
+          origin,
+          ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
+        }),
+    });
+    runtime.completions.invalidate(ctx.actor);
+  },
+});

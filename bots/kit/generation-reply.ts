@@ -1,16 +1,22 @@
 import { encodeAction } from './button-actions';
 import type { GenerationView } from './core-client';
 import { failureSentence } from './error-text';
-import { type Button, clip, code, credits, type Inline, type MediaItem, type Reply } from './reply';
+import {
+  type ActionRow,
+  button,
+  clip,
+  code,
+  credits,
+  type Inline,
+  type MediaItem,
+  type Reply,
+} from './reply';
 
 /** The id people see and type: the first 8 characters of the UUID. */
 export const shortId = (id: string) => id.slice(0, 8);
 
-/** Which follow-up models the catalog has switched on right now. */
-export interface FollowUps {
-  animate: boolean;
-  make3d: boolean;
-}
+/** The follow-ups core offers on a result (image in: video, 3D, a larger or a varied image). */
+export type FollowUpVerb = keyof GenerationView['followUps'];
 
 const EXTENSIONS: Record<string, string> = {
   'image/png': 'png',
@@ -42,15 +48,15 @@ const MEDIA_KIND: Record<string, MediaItem['kind'] | undefined> = {
 };
 
 /** The finished outputs as media items (text outputs are part of the caption instead). */
-export function mediaOf(g: GenerationView): MediaItem[] {
+export function mediaOf(generation: GenerationView): MediaItem[] {
   const items: MediaItem[] = [];
-  for (const output of g.outputs) {
+  for (const output of generation.outputs) {
     const kind = MEDIA_KIND[output.kind];
     if (!kind || !output.url) continue;
     items.push({
       kind,
       url: output.url,
-      filename: `atelier-${shortId(g.id)}-${output.position + 1}.${extensionOf(output.mediaType, output.url)}`,
+      filename: `atelier-${shortId(generation.id)}-${output.position + 1}.${extensionOf(output.mediaType, output.url)}`,
       ...(output.mediaType ? { mediaType: output.mediaType } : {}),
       ...(output.size != null ? { size: output.size } : {}),
       ...(output.nsfw ? { spoiler: true } : {}),
@@ -60,62 +66,73 @@ export function mediaOf(g: GenerationView): MediaItem[] {
 }
 
 /** "“a red fox”\nFLUX.1 [schnell] · 1 credit · 1a2b3c4d" */
-export function captionOf(g: GenerationView): Inline[] {
+export function captionOf(generation: GenerationView): Inline[] {
   const text: Inline[] = [];
-  if (g.prompt) text.push(`“${clip(g.prompt, 300)}”\n`);
-  text.push(`${g.modelName} · ${credits(g.price)} · `, code(shortId(g.id)));
-  const transcript = g.outputs.find((o) => o.kind === 'text' && o.text)?.text;
+  if (generation.prompt) text.push(`“${clip(generation.prompt, 300)}”\n`);
+  text.push(`${generation.modelName} · ${credits(generation.price)} · `, code(shortId(generation.id)));
+  const transcript = generation.outputs.find((o) => o.kind === 'text' && o.text)?.text;
   if (transcript) text.push(`\n\n${clip(transcript, 3000)}`);
   return text;
 }
 
-/** The buttons under a finished result, bound to its id. */
-export function resultButtons(g: GenerationView, followUps: FollowUps): Button[][] {
-  if (g.status !== 'succeeded' || g.category === 'lora') return [];
-  const id = g.id;
-  const published = g.gallery !== null && g.gallery.state !== 'removed';
-  const first: Button[] = [
-    { label: 'Reroll', action: encodeAction({ verb: 'reroll', generationId: id }) },
-    published
-      ? { label: 'Unpublish', action: encodeAction({ verb: 'unpublish', generationId: id }) }
-      : { label: 'Publish', action: encodeAction({ verb: 'publish', generationId: id }) },
-    { label: 'Favorite model', action: encodeAction({ verb: 'favorite', generationId: id }) },
+/** The actions under a finished result, bound to its id. */
+export function resultActions(generation: GenerationView): ActionRow[] {
+  if (generation.status !== 'succeeded' || generation.category === 'lora') return [];
+  const on = (verb: Parameters<typeof encodeAction>[0]['verb']) =>
+    encodeAction({ verb, generationId: generation.id } as Parameters<typeof encodeAction>[0]);
+  const published = generation.gallery !== null && generation.gallery.state !== 'removed';
+  const first: ActionRow = [
+    button('Reroll', on('reroll')),
+    published ? button('Unpublish', on('unpublish')) : button('Publish', on('publish')),
+    button('Favorite model', on('favorite')),
   ];
-  const second: Button[] = [];
-  const hasImage = g.outputs.some((o) => o.kind === 'image');
-  if (hasImage && followUps.animate) {
-    second.push({ label: 'Animate', action: encodeAction({ verb: 'animate', generationId: id }) });
-  }
-  if (hasImage && followUps.make3d) {
-    second.push({ label: 'Make 3D', action: encodeAction({ verb: 'make3d', generationId: id }) });
-  }
-  second.push({ label: 'Delete', action: encodeAction({ verb: 'delete', generationId: id }) });
-  return [first, second];
+  // Core says which apply (an image result, a model switched on, Vary only with a prompt).
+  const offers = generation.followUps;
+  const image: ActionRow = [];
+  if (offers.upscale) image.push(button('Upscale', on('upscale')));
+  if (offers.vary) image.push(button('Vary', on('vary')));
+  const last: ActionRow = [];
+  if (offers.animate) last.push(button('Animate', on('animate')));
+  if (offers.make3d) last.push(button('Make 3D', on('make3d')));
+  last.push(button('Delete', on('delete'), 'danger'));
+  return image.length > 0 ? [first, image, last] : [first, last];
 }
 
 /** A generation as a chat message: its media, caption and buttons, or why it has none. */
-export function generationReply(g: GenerationView, followUps: FollowUps): Reply {
-  if (g.status === 'failed' || g.status === 'cancelled') {
+export function generationReply(generation: GenerationView): Reply {
+  if (generation.status === 'failed' || generation.status === 'cancelled') {
     return {
-      text: [failureSentence(g.failureReason, g.price, g.status === 'cancelled'), ' ', code(shortId(g.id))],
-      generationId: g.id,
+      text: [
+        failureSentence(generation.failureReason, generation.price, generation.status === 'cancelled'),
+        ' ',
+        code(shortId(generation.id)),
+      ],
+      generationId: generation.id,
     };
   }
-  if (g.status !== 'succeeded') {
-    const where = g.queuePosition
-      ? `queued (position ${g.queuePosition})`
-      : g.progress != null
-        ? `${g.progress}%`
+  if (generation.status !== 'succeeded') {
+    const where = generation.queuePosition
+      ? `queued (position ${generation.queuePosition})`
+      : generation.progress != null
+        ? `${generation.progress}%`
         : 'running';
-    return { text: [`Still working on it: ${where}. `, code(shortId(g.id))], generationId: g.id };
-  }
-  if (g.category === 'lora') {
     return {
-      text: ['Your LoRA finished training; see /lora list. ', code(shortId(g.id))],
-      generationId: g.id,
+      text: [`Still working on it: ${where}. `, code(shortId(generation.id))],
+      generationId: generation.id,
     };
   }
-  return { text: captionOf(g), media: mediaOf(g), buttons: resultButtons(g, followUps), generationId: g.id };
+  if (generation.category === 'lora') {
+    return {
+      text: ['Your LoRA finished training; see /lora list. ', code(shortId(generation.id))],
+      generationId: generation.id,
+    };
+  }
+  return {
+    text: captionOf(generation),
+    media: mediaOf(generation),
+    actions: resultActions(generation),
+    generationId: generation.id,
+  };
 }
 
 const STATUS_MARK: Record<string, string> = {
@@ -137,13 +154,13 @@ function ago(date: Date, now = Date.now()): string {
 }
 
 /** One line of /history or /gallery. */
-export function listLine(g: GenerationView, extra?: string): Inline[] {
-  const what = g.prompt ? ` “${clip(g.prompt, 60)}”` : '';
+export function listLine(generation: GenerationView, extra?: string): Inline[] {
+  const what = generation.prompt ? ` “${clip(generation.prompt, 60)}”` : '';
   const line: Inline[] = [
-    code(shortId(g.id)),
-    ` ${STATUS_MARK[g.status] ?? ''} ${g.category} · ${g.modelName}${what} · ${ago(new Date(g.createdAt))}`,
+    code(shortId(generation.id)),
+    ` ${STATUS_MARK[generation.status] ?? ''} ${generation.category} · ${generation.modelName}${what} · ${ago(new Date(generation.createdAt))}`,
   ];
-  if (g.gallery && g.gallery.state !== 'removed') line.push(' · in gallery');
+  if (generation.gallery && generation.gallery.state !== 'removed') line.push(' · in gallery');
   if (extra) line.push(` · ${extra}`);
   return line;
 }

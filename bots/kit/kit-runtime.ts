@@ -1,5 +1,7 @@
 import { CatalogCache } from './catalog-cache';
-import { type CommandName, usageOf } from './commands';
+import type { CommandName } from './command-spec';
+import { usageOf } from './commands';
+import { CompletionCache } from './completion-cache';
 import { type CoreConnection, coreFailure } from './core-client';
 import { errorSentence } from './error-text';
 import type { CommandContext, KitLogger } from './kit.types';
@@ -11,6 +13,7 @@ import { code, type Reply, say } from './reply';
 export interface KitRuntime {
   readonly core: CoreConnection;
   readonly catalog: CatalogCache;
+  readonly completions: CompletionCache;
   readonly progress: ProgressTracker;
   readonly logger: KitLogger;
   readonly platform: string;
@@ -31,9 +34,11 @@ export function createRuntime(opts: {
   const pending = new Set<Promise<unknown>>();
   const subscriptions = new Set<{ unsubscribe(): void }>();
   const timers = new Set<NodeJS.Timeout>();
+  const catalog = new CatalogCache(opts.core.service);
   return {
     core: opts.core,
-    catalog: new CatalogCache(opts.core.service),
+    catalog,
+    completions: new CompletionCache(opts.core, catalog, opts.logger),
     progress: new ProgressTracker(opts.progressEditIntervalMs, opts.logger),
     logger: opts.logger,
     platform: opts.platform,
@@ -70,24 +75,27 @@ export function usageReply(name: CommandName, message?: string): Reply {
 
 /**
  * The reply for a failed command: usage for typing mistakes, else the sentence for core's error code.
- * "Insufficient credits" carries a fresh billing link in direct chats (never posted in a group).
+ * "Insufficient credits" carries a fresh billing link only where no one else can see it: a direct
+ * chat, or an ephemeral reply (`privateReply`) on a platform that has them.
  */
 export async function errorReply(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   error: unknown,
   command: CommandName = 'help',
+  opts: { privateReply?: boolean } = {},
 ): Promise<Reply> {
   if (error instanceof UsageError) return usageReply(command, error.message.replace(/[.]$/, ''));
   const failure = coreFailure(error);
-  if (!failure.appCode && !failure.code) rt.logger.warn('core call failed', { error: failure.message });
+  if (!failure.appCode && !failure.code) runtime.logger.warn('core call failed', { error: failure.message });
   let buyUrl: string | undefined;
-  if (failure.appCode === 'INSUFFICIENT_CREDITS' && ctx.chat.direct) {
-    buyUrl = await rt.core
+  const unseen = ctx.chat.direct || (opts.privateReply === true && ctx.traits.ephemeral);
+  if (failure.appCode === 'INSUFFICIENT_CREDITS' && unseen) {
+    buyUrl = await runtime.core
       .as(ctx.actor)
       .billing.link.mutate()
       .then((link) => link.url)
       .catch(() => undefined);
   }
-  return say(errorSentence(failure, { ...(buyUrl ? { buyUrl } : {}) }));
+  return say(errorSentence(failure, { ...(buyUrl ? { buyUrl } : {}), spaceNoun: ctx.traits.spaceNoun }));
 }

@@ -1,35 +1,24 @@
 import { encodeAction } from './button-actions';
+import { commandHandler, textValue } from './command-handler';
+import type { ParsedCommand } from './command-spec';
+import type { Category } from './commands';
 import type { CoreClient } from './core-client';
 import { generationReply, listLine, shortId } from './generation-reply';
 import type { CommandContext } from './kit.types';
 import type { KitRuntime } from './kit-runtime';
-import { UsageError } from './parse-args';
-import { type Button, clip, type Inline, link, type Reply, say } from './reply';
-import { resolveGenerationId } from './short-ids';
+import { type ActionRow, button, clip, type Inline, link, type Reply, say } from './reply';
+
+/** A typed id (a full one, or the 8 characters shown in chat) as the full id core resolves it to. */
+export async function resolveGenerationId(client: CoreClient, typed: string): Promise<string> {
+  return (await client.generations.resolveId.query({ ref: typed })).id;
+}
 
 const HISTORY_PAGE_SIZE = 8;
 const MAX_HISTORY_PAGE = 25;
-const CATEGORIES = ['image', 'video', 'music', '3d', 'audio'] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-/** "image" or nothing; UsageError for anything else. */
-export function parseCategory(text: string): Category | undefined {
-  const value = text.trim().toLowerCase();
-  if (!value) return undefined;
-  const category = CATEGORIES.find((c) => c === value || `${c}s` === value);
-  if (!category) throw new UsageError(`Categories are ${CATEGORIES.join(', ')}`);
-  return category;
-}
-
-function needId(rest: string): string {
-  const id = rest.trim().split(/\s+/)[0] ?? '';
-  if (!id) throw new UsageError('Which one? Give its id (the 8 characters under the result)');
-  return id;
-}
 
 /** Page `page` (1-based) of the user's history, following core's cursors. */
-export async function historyPage(rt: KitRuntime, ctx: CommandContext, page: number): Promise<Reply> {
-  const client = rt.core.as(ctx.actor);
+export async function historyPage(runtime: KitRuntime, ctx: CommandContext, page: number): Promise<Reply> {
+  const client = runtime.core.as(ctx.actor);
   let cursor: string | undefined;
   for (let p = 1; p < page; p++) {
     const skipped = await client.history.list.query({
@@ -44,30 +33,34 @@ export async function historyPage(rt: KitRuntime, ctx: CommandContext, page: num
   if (result.items.length === 0)
     return say(page === 1 ? 'Nothing yet: try /generate a lighthouse at dusk' : 'No more.');
   const text: Inline[] = [`Your generations (page ${page}):\n`];
-  for (const g of result.items) text.push(...listLine(g), '\n');
+  for (const generation of result.items) text.push(...listLine(generation), '\n');
   text.push('See one with /show <id>.');
-  const nav: Button[] = [];
-  if (page > 1) nav.push({ label: 'Newer', action: encodeAction({ verb: 'history', page: page - 1 }) });
+  const nav: ActionRow = [];
+  if (page > 1) nav.push(button('Newer', encodeAction({ verb: 'history', page: page - 1 })));
   if (result.nextCursor && page < MAX_HISTORY_PAGE) {
-    nav.push({ label: 'Older', action: encodeAction({ verb: 'history', page: page + 1 }) });
+    nav.push(button('Older', encodeAction({ verb: 'history', page: page + 1 })));
   }
-  return { text, ...(nav.length > 0 ? { buttons: [nav] } : {}) };
+  return { text, ...(nav.length > 0 ? { actions: [nav] } : {}) };
 }
 
-export async function historyCommand(rt: KitRuntime, ctx: CommandContext, rest: string): Promise<void> {
-  const page = rest.trim() === '' ? 1 : Number(rest.trim());
-  if (!Number.isInteger(page) || page < 1 || page > MAX_HISTORY_PAGE) {
-    throw new UsageError(`A page is a number from 1 to ${MAX_HISTORY_PAGE}`);
-  }
-  await ctx.reply(await historyPage(rt, ctx, page));
-}
+export const historyCommand = commandHandler({
+  parse: (parsed) => ({ page: typeof parsed.values.page === 'number' ? parsed.values.page : 1 }),
+  async run(runtime, ctx, args) {
+    await ctx.reply(await historyPage(runtime, ctx, args.page));
+  },
+});
 
-export async function showCommand(rt: KitRuntime, ctx: CommandContext, rest: string): Promise<void> {
-  const client = rt.core.as(ctx.actor);
-  const id = await resolveGenerationId(client, needId(rest));
-  const generation = await client.history.show.query({ id });
-  await ctx.reply(generationReply(generation, await rt.catalog.followUps()));
-}
+const idArgs = (parsed: ParsedCommand) => ({ id: textValue(parsed, 'id') });
+
+export const showCommand = commandHandler({
+  parse: idArgs,
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
+    const id = await resolveGenerationId(client, args.id);
+    const generation = await client.history.show.query({ id });
+    await ctx.reply(generationReply(generation));
+  },
+});
 
 /** Publishes; the sentence says whether it is visible now or waits for review. */
 export async function publishGeneration(client: CoreClient, id: string): Promise<string> {
@@ -89,32 +82,36 @@ export async function deleteGeneration(client: CoreClient, id: string): Promise<
   return `Deleted ${shortId(id)} for good.`;
 }
 
-export async function libraryAction(
-  rt: KitRuntime,
-  ctx: CommandContext,
-  rest: string,
-  act: (client: CoreClient, id: string) => Promise<string>,
-): Promise<void> {
-  const client = rt.core.as(ctx.actor);
-  const id = await resolveGenerationId(client, needId(rest));
-  await ctx.reply(say(await act(client, id)));
-}
+/** /publish, /unpublish, /delete: one of the user's generations by id, and a sentence about it. */
+export const libraryCommand = (act: (client: CoreClient, id: string) => Promise<string>) =>
+  commandHandler({
+    parse: idArgs,
+    async run(runtime, ctx, args) {
+      const client = runtime.core.as(ctx.actor);
+      const id = await resolveGenerationId(client, args.id);
+      await ctx.reply(say(await act(client, id)));
+    },
+  });
 
-export async function galleryCommand(rt: KitRuntime, ctx: CommandContext, rest: string): Promise<void> {
-  const category = parseCategory(rest);
-  const feed = await rt.core
-    .as(ctx.actor)
-    .gallery.feed.query({ limit: 8, ...(category ? { category } : {}) });
-  if (feed.items.length === 0) {
-    await ctx.reply(say('The gallery is empty so far: publish something with the Publish button.'));
-    return;
-  }
-  const text: Inline[] = [`The newest in the gallery${category ? ` (${category})` : ''}:\n`];
-  for (const item of feed.items) {
-    const url = item.outputs.find((o) => o.url)?.url;
-    text.push(`${item.prompt ? `“${clip(item.prompt, 60)}” ` : ''}by ${item.authorName} · ${item.modelName}`);
-    if (url) text.push(' · ', link(url, 'open'));
-    text.push('\n');
-  }
-  await ctx.reply({ text });
-}
+export const galleryCommand = commandHandler({
+  parse: (parsed) => ({ category: parsed.values.category as Category | undefined }),
+  async run(runtime, ctx, { category }) {
+    const feed = await runtime.core
+      .as(ctx.actor)
+      .gallery.feed.query({ limit: 8, ...(category ? { category } : {}) });
+    if (feed.items.length === 0) {
+      await ctx.reply(say('The gallery is empty so far: publish something with the Publish button.'));
+      return;
+    }
+    const text: Inline[] = [`The newest in the gallery${category ? ` (${category})` : ''}:\n`];
+    for (const item of feed.items) {
+      const url = item.outputs.find((o) => o.url)?.url;
+      text.push(
+        `${item.prompt ? `“${clip(item.prompt, 60)}” ` : ''}by ${item.authorName} · ${item.modelName}`,
+      );
+      if (url) text.push(' · ', link(url, 'open'));
+      text.push('\n');
+    }
+    await ctx.reply({ text });
+  },
+});

@@ -1,12 +1,12 @@
+import { commandHandler, textValue } from './command-handler';
+import type { ParsedCommand } from './command-spec';
 import type { CoreClient, LoraView } from './core-client';
-import { watchProgress } from './generation-runner';
+import { finishOrPost, watchProgress } from './generation-start';
 import type { Attachment, CommandContext } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
-import { parseSwitch, splitOptions, tokenize, UsageError } from './parse-args';
+import { UsageError } from './parse-args';
 import { bold, code, credits, type Inline, say } from './reply';
 
-export const MIN_TRAINING_PHOTOS = 4;
-export const MAX_TRAINING_PHOTOS = 40;
 const PARALLEL_UPLOADS = 4;
 
 async function ingestAll(client: CoreClient, photos: readonly Attachment[]): Promise<string[]> {
@@ -28,26 +28,17 @@ async function ingestAll(client: CoreClient, photos: readonly Attachment[]): Pro
   return ids;
 }
 
-/** /lora train <name> [--trigger word] [--steps n], sent as the caption of an album of 4-40 photos. */
-async function train(rt: KitRuntime, ctx: CommandContext, args: string, attachments: readonly Attachment[]) {
-  const { words, options } = splitOptions(tokenize(args));
-  const name = words.join(' ').trim();
-  if (!name) throw new UsageError('Name it: /lora train <name>, as the caption of your photos');
-  const photos = attachments.filter((a) => a.kind === 'image');
-  if (photos.length < MIN_TRAINING_PHOTOS || photos.length > MAX_TRAINING_PHOTOS) {
-    throw new UsageError(
-      `Training needs ${MIN_TRAINING_PHOTOS} to ${MAX_TRAINING_PHOTOS} photos sent together (an album) with this caption; I got ${photos.length}`,
-    );
-  }
-  let triggerWord: string | undefined;
-  let steps: number | undefined;
-  for (const option of options) {
-    if (option.name === 'trigger' || option.name === 'trigger_word') triggerWord = option.value ?? undefined;
-    else if (option.name === 'steps' && option.value && /^\d+$/.test(option.value))
-      steps = Number(option.value);
-    else throw new UsageError(`/lora train takes --trigger <word> and --steps <n>, not --${option.name}`);
-  }
-  const client = rt.core.as(ctx.actor);
+interface TrainArgs {
+  name: string;
+  photos: readonly Attachment[];
+  triggerWord?: string;
+  steps?: number;
+}
+
+/** /lora train <name> [--trigger word] [--steps n], with 4-40 photos (checked by the command's spec). */
+async function train(runtime: KitRuntime, ctx: CommandContext, args: TrainArgs) {
+  const { name, photos, triggerWord, steps } = args;
+  const client = runtime.core.as(ctx.actor);
   const ref = await ctx.reply(say(`Preparing ${photos.length} photos to train “${name}”…`));
   try {
     const uploadIds = await ingestAll(client, photos);
@@ -58,6 +49,7 @@ async function train(rt: KitRuntime, ctx: CommandContext, args: string, attachme
       ...(steps ? { steps } : {}),
       ...(ctx.requestKey ? { requestKey: ctx.requestKey } : {}),
     });
+    runtime.completions.invalidate(ctx.actor);
     // Core delivers training results to no chat yet (loras.train takes no origin): the watcher ends it.
     const meta = {
       modelName: `LoRA training “${result.lora.name}”`,
@@ -70,9 +62,9 @@ async function train(rt: KitRuntime, ctx: CommandContext, args: string, attachme
         `Training “${result.lora.name}” for ${credits(result.price)} (trigger word: ${result.lora.triggerWord})…`,
       ),
     );
-    watchProgress(rt, ctx, result.generation.id, ref, meta);
+    watchProgress(runtime, ctx, result.generation.id, ref, meta);
   } catch (error) {
-    await rt.progress.finish(ref, await errorReply(rt, ctx, error, 'lora'), ctx.edit);
+    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'lora'));
   }
 }
 
@@ -82,70 +74,91 @@ function statusOf(lora: LoraView): string {
   return `failed${lora.failureReason ? `: ${lora.failureReason}` : ''}`;
 }
 
-async function list(rt: KitRuntime, ctx: CommandContext) {
-  const loras = await rt.core.as(ctx.actor).loras.list.query();
+async function list(runtime: KitRuntime, ctx: CommandContext) {
+  const noun = ctx.traits.spaceNoun;
+  const loras = await runtime.core.as(ctx.actor).loras.list.query();
   if (loras.length === 0) {
-    await ctx.reply(say('No LoRAs yet. Send 4-40 photos as an album with the caption /lora train <name>.'));
+    await ctx.reply(say('No LoRAs yet. Send 4-40 photos together with the command /lora train <name>.'));
     return;
   }
   const text: Inline[] = ['Your LoRAs (use with /generate ... --lora <name>:0.8):\n'];
   for (const lora of loras) {
     text.push(bold(lora.name), ` - trigger `, code(lora.triggerWord), ` - ${statusOf(lora)}`);
-    if (!lora.owned) text.push(' - shared with this group');
+    if (!lora.owned) text.push(` - shared with this ${noun}`);
     else if (lora.sharedWithSpace) text.push(' - shared here');
     text.push('\n');
   }
   await ctx.reply({ text });
 }
 
+/** One of the user's own LoRAs by name (core finds it; one merely shared here cannot be changed). */
 async function findOwn(client: CoreClient, name: string): Promise<LoraView> {
-  if (!name) throw new UsageError('Which LoRA? Give its name');
-  const lora = (await client.loras.list.query()).find(
-    (l) => l.owned && l.name.toLowerCase() === name.toLowerCase(),
-  );
-  if (!lora) throw new UsageError(`You have no LoRA called "${name}"; see /lora list`);
+  const lora = await client.loras.find.query({ name });
+  if (!lora.owned) throw new UsageError(`“${lora.name}” is shared with you, not yours to change`);
   return lora;
 }
 
-/** /lora train|list|delete|share */
-export async function loraCommand(
-  rt: KitRuntime,
-  ctx: CommandContext,
-  rest: string,
-  attachments: readonly Attachment[],
-): Promise<void> {
-  const [sub = '', ...others] = rest.trim().split(/\s+/);
-  const args = others.join(' ');
-  const client = rt.core.as(ctx.actor);
-  switch (sub.toLowerCase()) {
-    case 'train':
-      return train(rt, ctx, args, attachments);
-    case 'list':
-    case '':
-      return list(rt, ctx);
-    case 'delete': {
-      const lora = await findOwn(client, args.trim());
-      await client.loras.delete.mutate({ id: lora.id });
-      await ctx.reply(say(`Deleted the LoRA “${lora.name}”.`));
-      return;
+type LoraArgs =
+  | { sub: 'list' }
+  | ({ sub: 'train' } & TrainArgs)
+  | { sub: 'delete'; name: string }
+  | { sub: 'share'; name: string; shared: boolean };
+
+function loraArgs(parsed: ParsedCommand): LoraArgs {
+  const name = textValue(parsed, 'name');
+  switch (parsed.subcommand) {
+    case 'train': {
+      const trigger = textValue(parsed, 'trigger');
+      const steps = parsed.values.steps;
+      return {
+        sub: 'train',
+        name,
+        photos: parsed.files,
+        ...(trigger ? { triggerWord: trigger } : {}),
+        ...(typeof steps === 'number' ? { steps } : {}),
+      };
     }
-    case 'share': {
-      const words = tokenize(args);
-      const shared = parseSwitch(words.at(-1), 'share');
-      const lora = await findOwn(client, words.slice(0, -1).join(' '));
-      if (!ctx.actor.space || ctx.chat.direct)
-        throw new UsageError('Share a LoRA from inside the group you want to share it with');
-      await client.loras.share.mutate({ id: lora.id, shared });
-      await ctx.reply(
-        say(
-          shared
-            ? `“${lora.name}” is now shared with this group.`
-            : `“${lora.name}” is no longer shared here.`,
-        ),
-      );
-      return;
-    }
+    case 'delete':
+      return { sub: 'delete', name };
+    case 'share':
+      return { sub: 'share', name, shared: parsed.values.shared === true };
     default:
-      throw new UsageError(`There is no /lora ${sub}`);
+      return { sub: 'list' };
   }
 }
+
+/** /lora train|list|delete|share */
+export const loraCommand = commandHandler({
+  parse: loraArgs,
+  async run(runtime, ctx, args) {
+    const client = runtime.core.as(ctx.actor);
+    switch (args.sub) {
+      case 'train':
+        return train(runtime, ctx, args);
+      case 'list':
+        return list(runtime, ctx);
+      case 'delete': {
+        const lora = await findOwn(client, args.name);
+        await client.loras.delete.mutate({ id: lora.id });
+        runtime.completions.invalidate(ctx.actor);
+        await ctx.reply(say(`Deleted the LoRA “${lora.name}”.`));
+        return;
+      }
+      case 'share': {
+        const lora = await findOwn(client, args.name);
+        const noun = ctx.traits.spaceNoun;
+        if (!ctx.actor.space || ctx.chat.direct)
+          throw new UsageError(`Share a LoRA from inside the ${noun} you want to share it with`);
+        await client.loras.share.mutate({ id: lora.id, shared: args.shared });
+        await ctx.reply(
+          say(
+            args.shared
+              ? `“${lora.name}” is now shared with this ${noun}.`
+              : `“${lora.name}” is no longer shared here.`,
+          ),
+        );
+        return;
+      }
+    }
+  },
+});

@@ -1,45 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelField } from '../../core/src/domain/catalog/catalog.types';
 import { decodeAction, encodeAction, fits } from './button-actions';
 import { findCommand } from './commands';
-import { buildModelInput, type ModelSchema, pickSize } from './model-options';
-import { parseGenerateArgs, parseIdRef, parseLora, splitCommand, tokenize, UsageError } from './parse-args';
-
-const FLUX: ModelSchema = {
-  id: 'fal-ai/flux-1/schnell',
-  name: 'FLUX.1 [schnell]',
-  fields: [
-    { name: 'prompt', type: 'text', label: 'Prompt', required: true, maxLength: 2000 },
-    {
-      name: 'image_size',
-      type: 'enum',
-      label: 'Size',
-      options: ['square_hd', 'square', 'portrait_4_3', 'portrait_16_9', 'landscape_4_3', 'landscape_16_9'],
-    },
-    { name: 'num_inference_steps', type: 'int', label: 'Steps', min: 1, max: 12 },
-    { name: 'num_images', type: 'int', label: 'Number of images', min: 1, max: 4 },
-    { name: 'seed', type: 'int', label: 'Seed', min: 0, max: 2_147_483_647 },
-    { name: 'output_format', type: 'enum', label: 'Format', options: ['jpeg', 'png'] },
-  ] satisfies ModelField[],
-};
-const VEO: ModelSchema = {
-  id: 'fal-ai/veo3',
-  name: 'Veo 3',
-  fields: [
-    { name: 'prompt', type: 'text', label: 'Prompt', required: true, maxLength: 2000 },
-    { name: 'negative_prompt', type: 'text', label: 'Negative prompt', maxLength: 1000 },
-    { name: 'aspect_ratio', type: 'enum', label: 'Aspect ratio', options: ['16:9', '9:16'] },
-    { name: 'generate_audio', type: 'bool', label: 'Generate audio' },
-  ] satisfies ModelField[],
-};
-const GPT_IMAGE: ModelSchema = {
-  id: 'fal-ai/gpt-image-1/text-to-image',
-  name: 'GPT Image 1',
-  fields: [
-    { name: 'prompt', type: 'text', label: 'Prompt', required: true, maxLength: 2000 },
-    { name: 'image_size', type: 'enum', label: 'Size', options: ['1024x1024', '1536x1024', '1024x1536'] },
-  ] satisfies ModelField[],
-};
+import { parseGenerateArgs, parseLora } from './generate-args';
+import { splitCommand, tokenize, UsageError } from './parse-args';
 
 const usage = (fn: () => unknown) => {
   try {
@@ -148,87 +111,7 @@ describe('/generate arguments', () => {
   });
 });
 
-describe("mapping options onto a model's fields", () => {
-  it.each([
-    [FLUX, '16:9', 'landscape_16_9'],
-    [FLUX, 'landscape_4_3', 'landscape_4_3'],
-    [FLUX, '9:16', 'portrait_16_9'],
-    [FLUX, '1024x768', 'landscape_4_3'],
-    [FLUX, '1:1', 'square_hd'],
-    [FLUX, 'square', 'square'],
-    [FLUX, 'Square_HD', 'square_hd'],
-    [FLUX, 'portrait', 'portrait_4_3'],
-    [VEO, 'landscape_16_9', '16:9'],
-    [VEO, '4:3', '16:9'],
-    [VEO, '3:4', '9:16'],
-    [GPT_IMAGE, '1024x1024', '1024x1024'],
-    [GPT_IMAGE, '16:9', '1536x1024'],
-    [GPT_IMAGE, 'portrait', '1024x1536'],
-  ])('%s: size %j is %j', (model, typed, expected) => {
-    const options = model.fields.find((f) => f.type === 'enum' && /size|aspect/.test(f.name));
-    expect(options?.type === 'enum' && pickSize(options.options, typed)).toBe(expected);
-  });
-
-  it('builds only what the user chose, under the model’s own field names', () => {
-    const args = parseGenerateArgs(
-      'a red fox --size 16:9 --count 2 --seed 7 --num_inference_steps 8 --output-format PNG',
-    );
-    expect(buildModelInput(FLUX, args)).toEqual({
-      prompt: 'a red fox',
-      image_size: 'landscape_16_9',
-      num_images: 2,
-      seed: 7,
-      num_inference_steps: 8,
-      output_format: 'png',
-    });
-    expect(
-      buildModelInput(VEO, parseGenerateArgs('a film --no rain --size 9:16 --generate-audio off')),
-    ).toEqual({
-      prompt: 'a film',
-      negative_prompt: 'rain',
-      aspect_ratio: '9:16',
-      generate_audio: false,
-    });
-    expect(buildModelInput(FLUX, parseGenerateArgs('x'), { image_url: 'u' })).toEqual({
-      prompt: 'x',
-      image_url: 'u',
-    });
-  });
-
-  it.each([
-    [FLUX, 'x --no rain', 'FLUX.1 [schnell] takes no negative prompt (--no)'],
-    [VEO, 'x --count 2', 'Veo 3 makes one result at a time; leave out --count'],
-    [VEO, 'x --seed 2', 'Veo 3 takes no seed'],
-    [
-      FLUX,
-      'x --wings 3',
-      expect.stringMatching(/^FLUX\.1 \[schnell\] has no option --wings; it takes: --image_size/),
-    ],
-    [FLUX, 'x --num_inference_steps many', '--num_inference_steps needs a whole number from 1 to 12'],
-    [FLUX, 'x --output_format gif', '--output_format is one of: jpeg, png'],
-    [
-      FLUX,
-      'x --size huge',
-      '--size for FLUX.1 [schnell] is one of: square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9',
-    ],
-  ])('%s: %j is refused', (model, rest, message) => {
-    expect(usage(() => buildModelInput(model, parseGenerateArgs(rest)))).toEqual(message);
-  });
-});
-
-describe('ids and button actions', () => {
-  it.each([
-    ['1A2B3C4D', { prefix: '1a2b3c4d' }],
-    ['#1a2b3c', { prefix: '1a2b3c' }],
-    ['0b9e4a4e-5a41-4b8e-9c57-9b1a7d2c3e4f', { full: '0b9e4a4e-5a41-4b8e-9c57-9b1a7d2c3e4f' }],
-  ])('id %j', (typed, expected) => {
-    expect(parseIdRef(typed)).toEqual(expected);
-  });
-
-  it.each(['xyz', '12345', ''])('%j is no id', (typed) => {
-    expect(() => parseIdRef(typed)).toThrow(UsageError);
-  });
-
+describe('button actions', () => {
   const id = '0b9e4a4e-5a41-4b8e-9c57-9b1a7d2c3e4f';
   it.each([
     [{ verb: 'reroll', generationId: id }, `r:${id}`],

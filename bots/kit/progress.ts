@@ -1,10 +1,12 @@
+import { encodeAction } from './button-actions';
 import { failureSentence } from './error-text';
 import type { KitLogger, MessageRef } from './kit.types';
-import { credits, type Inline, type Reply } from './reply';
+import { button, credits, type Inline, type Reply } from './reply';
 
 export interface ProgressState {
   modelName: string;
-  price: number;
+  /** null only while starting a follow-up, whose price core names as it accepts it. */
+  price: number | null;
   /** 'starting' before core accepted it; then core's generation status. */
   status: 'starting' | 'queued' | 'submitted' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
   queuePosition?: number | null;
@@ -13,6 +15,8 @@ export interface ProgressState {
   failureReason?: string | null;
   /** Delivered to the user's direct chat instead. */
   sentPrivately?: boolean;
+  /** Known once core accepted it: running jobs then carry a Cancel button. */
+  generationId?: string;
 }
 
 export const isFinal = (status: ProgressState['status']) =>
@@ -28,7 +32,11 @@ function bar(percent: number): string {
  * ("Generating with FLUX.1 [schnell] for 1 credit…"), then queue position and percent, then the end.
  */
 export function progressText(state: ProgressState): string {
-  const head = `Generating with ${state.modelName} for ${credits(state.price)}`;
+  const head =
+    state.price === null
+      ? `Generating with ${state.modelName}`
+      : `Generating with ${state.modelName} for ${credits(state.price)}`;
+  const price = state.price ?? 0;
   switch (state.status) {
     case 'starting':
       return `${head}…`;
@@ -43,19 +51,29 @@ export function progressText(state: ProgressState): string {
         : `${head}: generating…`;
     case 'succeeded':
       return state.sentPrivately
-        ? `Done: ${state.modelName}, ${credits(state.price)}. I sent the result to you privately.`
-        : `Done: ${state.modelName}, ${credits(state.price)}.`;
+        ? `Done: ${state.modelName}, ${credits(price)}. I sent the result to you privately.`
+        : `Done: ${state.modelName}, ${credits(price)}.`;
     case 'failed':
-      return `Failed: ${failureSentence(state.failureReason ?? null, state.price)}`;
+      return `Failed: ${failureSentence(state.failureReason ?? null, price)}`;
     case 'cancelled':
-      return failureSentence(null, state.price, true);
+      return failureSentence(null, price, true);
   }
 }
 
 export function progressReply(state: ProgressState, note?: string): Reply {
   const text: Inline[] = [progressText(state)];
   if (note && !isFinal(state.status)) text.push(`\n${note}`);
-  return { text };
+  if (!state.generationId || isFinal(state.status)) return { text };
+  const cancel = encodeAction({ verb: 'cancel', generationId: state.generationId });
+  return { text, actions: [[button('Cancel', cancel, 'danger')]] };
+}
+
+/** Edits stop this long before a platform's edit window closes, so the last one is not refused. */
+const EDIT_MARGIN_MS = 5_000;
+
+/** Whether the platform still accepts edits of this message. */
+export function isEditable(ref: MessageRef, now = Date.now()): boolean {
+  return ref.editableUntil === undefined || now < ref.editableUntil - EDIT_MARGIN_MS;
 }
 
 type Edit = (ref: MessageRef, reply: Reply) => Promise<void>;
@@ -105,8 +123,9 @@ export class ProgressTracker {
     return this.slots.get(`${ref.chatId}:${ref.messageId}`)?.final ?? false;
   }
 
-  /** Shows an intermediate state (throttled). */
+  /** Shows an intermediate state (throttled); nothing once the message's edit window has closed. */
   update(ref: MessageRef, reply: Reply, edit: Edit): void {
+    if (!isEditable(ref)) return;
     const slot = this.slot(ref);
     if (slot.final) return;
     slot.pending = { reply, edit };
@@ -121,17 +140,18 @@ export class ProgressTracker {
   }
 
   /**
-   * Shows the final state once; later updates and finishes are ignored. Resolves false when the
-   * platform refused the edit (the message was deleted, say), so the caller can post instead.
+   * Shows the final state once; later updates and finishes are ignored. Resolves false only for the
+   * first caller, and only when the message could not show it (its edit window closed, the platform
+   * refused the edit): that caller then posts the outcome anew. Later callers get true.
    */
   finish(ref: MessageRef, reply: Reply, edit: Edit): Promise<boolean> {
     const slot = this.slot(ref);
-    if (slot.final) return slot.chain;
+    if (slot.final) return slot.chain.then(() => true);
     slot.final = true;
     slot.pending = null;
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
-    const done = this.run(ref, slot, reply, edit);
+    const done = isEditable(ref) ? this.run(ref, slot, reply, edit) : Promise.resolve(false);
     // Forget the message a while later; a late duplicate is then at worst one redundant edit.
     setTimeout(() => this.slots.delete(`${ref.chatId}:${ref.messageId}`), 10 * 60_000).unref();
     return done;

@@ -1,5 +1,7 @@
-import type { InlineKeyboardMarkup } from 'grammy/types';
-import type { Button, Inline } from '../kit/reply';
+import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
+import { layoutActions } from '../kit/action-layout';
+import { TELEGRAM_TRAITS } from '../kit/platform-traits';
+import { type ActionRow, type Inline, spanText } from '../kit/reply';
 
 /** Telegram's limits, in characters of the text after entities are parsed. */
 export const MESSAGE_LIMIT = 4096;
@@ -20,16 +22,7 @@ export function toHtml(parts: readonly Inline[], limit = MESSAGE_LIMIT): string 
   let html = '';
   for (const part of parts) {
     if (room <= 0) break;
-    const visible =
-      typeof part === 'string'
-        ? part
-        : 'bold' in part
-          ? part.bold
-          : 'italic' in part
-            ? part.italic
-            : 'code' in part
-              ? part.code
-              : part.text;
+    const visible = spanText(part);
     const text = clipTo(visible, room);
     room -= [...text].length;
     if (typeof part === 'string') html += escapeHtml(text);
@@ -41,11 +34,22 @@ export function toHtml(parts: readonly Inline[], limit = MESSAGE_LIMIT): string 
   return html.trim() === '' ? '…' : html;
 }
 
-/** Rows of kit buttons as an inline keyboard; undefined for none (an edit without it removes the keyboard). */
-export function keyboard(rows: readonly (readonly Button[])[] | undefined): InlineKeyboardMarkup | undefined {
-  const filled = (rows ?? []).filter((row) => row.length > 0);
-  if (filled.length === 0) return undefined;
+/**
+ * The kit's actions as an inline keyboard, laid out within Telegram's limits (selects become
+ * buttons, links become URL buttons); undefined for none (an edit without it removes the keyboard).
+ */
+export function keyboard(rows: readonly ActionRow[] | undefined): InlineKeyboardMarkup | undefined {
+  const laid = layoutActions(rows, TELEGRAM_TRAITS);
+  if (laid.length === 0) return undefined;
   return {
-    inline_keyboard: filled.map((row) => row.map((b) => ({ text: b.label, callback_data: b.action }))),
+    inline_keyboard: laid.map((row) =>
+      row.flatMap((a): InlineKeyboardButton[] =>
+        a.type === 'link'
+          ? [{ text: a.label, url: a.url }]
+          : a.type === 'button'
+            ? [{ text: a.label, callback_data: a.action }]
+            : [],
+      ),
+    ),
   };
 }

@@ -1,4 +1,5 @@
 import { InputFile } from 'grammy';
+import { loadMediaBytes, MediaTooLargeError } from '../kit/media-bytes';
 import type { MediaItem } from '../kit/reply';
 
 /** Bot API limits: files sent by URL are fetched by Telegram (photos up to 5 MB, others 20 MB); uploads up to 50 MB (photos 10 MB). */
@@ -61,12 +62,13 @@ export function planMedia(item: MediaItem, mode: MediaMode): MediaPlan {
   return { how: 'upload', method };
 }
 
-/** Downloads the item (from core's signed URL) for an upload; null when it turns out too large. */
+/** The item's bytes (read once from core's signed URL) for an upload; null when it turns out too large. */
 export async function inputFileOf(item: MediaItem): Promise<InputFile | null> {
-  if (item.bytes) return new InputFile(item.bytes, item.filename);
-  const response = await fetch(item.url!, { signal: AbortSignal.timeout(60_000) });
-  if (!response.ok) throw new Error(`downloading ${item.filename} failed: HTTP ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > LIMITS.upload) return null;
-  return new InputFile(bytes, item.filename);
+  try {
+    const { bytes } = await loadMediaBytes(item, LIMITS.upload);
+    return new InputFile(bytes, item.filename);
+  } catch (error) {
+    if (error instanceof MediaTooLargeError) return null;
+    throw error;
+  }
 }

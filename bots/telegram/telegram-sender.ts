@@ -1,7 +1,7 @@
 import { type Api, GrammyError, InputMediaBuilder, type Transformer } from 'grammy';
 import type { InlineKeyboardMarkup, Message } from 'grammy/types';
 import { ChatPlatformError, type ChatSink, type ChatTarget, type MessageRef } from '../kit/kit.types';
-import { type Button, type Inline, link, type MediaItem, type Reply } from '../kit/reply';
+import { type ActionRow, flattenReply, type Inline, link, type MediaItem, type Reply } from '../kit/reply';
 import { CAPTION_LIMIT, keyboard, toHtml } from './telegram-format';
 import {
   inputFileOf,
@@ -67,9 +67,10 @@ export class TelegramSender implements ChatSink {
   }
 
   async edit(ref: MessageRef, reply: Reply): Promise<void> {
-    const markup = keyboard(reply.buttons);
+    const markup = keyboard(reply.actions);
+    const text = flattenReply(reply);
     try {
-      await this.api.editMessageText(ref.chatId, Number(ref.messageId), toHtml(reply.text), {
+      await this.api.editMessageText(ref.chatId, Number(ref.messageId), toHtml(text), {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
         ...(markup ? { reply_markup: markup } : {}),
@@ -77,16 +78,16 @@ export class TelegramSender implements ChatSink {
     } catch (error) {
       if (error instanceof GrammyError && NOT_MODIFIED.test(error.description)) return;
       if (error instanceof GrammyError && /no text in the message/i.test(error.description)) {
-        await this.editCaption(ref, reply.text, markup);
+        await this.editCaption(ref, text, markup);
         return;
       }
       throw platformError(error);
     }
   }
 
-  /** Replaces a message's buttons ([] removes them). */
-  async setButtons(ref: MessageRef, buttons: readonly (readonly Button[])[]): Promise<void> {
-    const markup = keyboard(buttons);
+  /** Replaces a message's actions ([] removes them). */
+  async setActions(ref: MessageRef, actions: readonly ActionRow[]): Promise<void> {
+    const markup = keyboard(actions);
     try {
       await this.api.editMessageReplyMarkup(
         ref.chatId,
@@ -137,13 +138,13 @@ export class TelegramSender implements ChatSink {
   }
 
   private async post(chatId: string, reply: Reply, common: Common): Promise<MessageRef> {
-    const markup = keyboard(reply.buttons);
+    const markup = keyboard(reply.actions);
     const items = (reply.media ?? []).map((item) => ({ item, plan: planMedia(item, this.mediaMode) }));
     const sendable = items.filter((i): i is { item: MediaItem; plan: SendPlan } => i.plan.how !== 'link');
     // Too large for Telegram: the text carries a link instead.
     const links = items.filter((i) => i.plan.how === 'link' && i.item.url);
     const text: Inline[] = [
-      ...reply.text,
+      ...flattenReply(reply),
       ...links.flatMap((i) => ['\n', link(i.item.url!, i.item.filename)]),
     ];
     if (sendable.length === 0) return this.sendText(chatId, text, markup, common);

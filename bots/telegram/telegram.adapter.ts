@@ -3,10 +3,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Bot, type Context, webhookCallback } from 'grammy';
 import type { Message } from 'grammy/types';
 import { type ChatKit, createChatKit } from '../kit/chat-kit';
-import { ChatPlatformError, type CommandContext, type KitLogger, quietLogger } from '../kit/kit.types';
+import { commandMenu } from '../kit/command-menus';
+import {
+  ChatPlatformError,
+  type CommandContext,
+  type KitLogger,
+  type MessageRef,
+  quietLogger,
+} from '../kit/kit.types';
 import { splitCommand } from '../kit/parse-args';
-import { say } from '../kit/reply';
+import { TELEGRAM_TRAITS } from '../kit/platform-traits';
+import { type ActionRow, type Reply, say } from '../kit/reply';
 import { RecentKeys, TaskSet } from '../kit/task-set';
+import { TelegramSpaceAdmins } from './telegram-admins';
 import { AlbumCollector } from './telegram-album';
 import { CALLBACK_ANSWER_LIMIT } from './telegram-format';
 import { actorOf, attachmentOf, attachmentsOf, chatOf, fileUrlResolver } from './telegram-input';
@@ -49,29 +58,50 @@ export interface TelegramBot {
   username: string;
 }
 
+interface Callback {
+  /** Answers the callback query (once); later notices become chat messages. */
+  answer(text?: string, alert?: boolean): Promise<void>;
+  answered: boolean;
+  source: MessageRef;
+}
+
 function contextFor(
-  sender: TelegramSender,
+  deps: { sender: TelegramSender; admins: TelegramSpaceAdmins },
   message: Pick<Message, 'chat' | 'message_id' | 'is_topic_message' | 'message_thread_id'>,
   user: NonNullable<Context['from']>,
   requestKey: string,
+  callback?: Callback,
 ): CommandContext {
+  const { sender, admins } = deps;
   const chat = chatOf(message.chat, message);
+  // In groups the answer quotes the command (or the message whose button was pressed), so it is clear whose it is.
+  const reply = (r: Reply) =>
+    sender.send(chat, r, chat.direct ? {} : { replyTo: String(message.message_id) });
   return {
     actor: actorOf(user, message.chat),
     chat,
+    traits: TELEGRAM_TRAITS,
     messageId: String(message.message_id),
     requestKey,
-    // In groups the answer quotes the command, so it is clear whose it is.
-    reply: (reply) => sender.send(chat, reply, chat.direct ? {} : { replyTo: String(message.message_id) }),
-    edit: (ref, reply) => sender.edit(ref, reply),
-    sendPrivate: async (reply) => {
+    reply,
+    edit: (ref, r) => sender.edit(ref, r),
+    post: (r) => sender.send(chat, r),
+    async notify(text, opts = {}) {
+      if (callback && !callback.answered) return callback.answer(text, opts.alert);
+      await reply(say(text));
+    },
+    ...(callback
+      ? { updateSource: (actions: ActionRow[]) => sender.setActions(callback.source, actions) }
+      : {}),
+    sendPrivate: async (r) => {
       try {
-        return await sender.send({ chatId: String(user.id), direct: true }, reply);
+        return await sender.send({ chatId: String(user.id), direct: true }, r);
       } catch (error) {
         if (error instanceof ChatPlatformError && error.permanent) return null;
         throw error;
       }
     },
+    isSpaceAdmin: () => (chat.direct ? Promise.resolve(false) : admins.isAdmin(message.chat.id, user.id)),
   };
 }
 
@@ -79,20 +109,19 @@ function contextFor(
 function installHandlers(
   bot: Bot,
   kit: ChatKit,
-  sender: TelegramSender,
+  deps: { sender: TelegramSender; admins: TelegramSpaceAdmins },
   opts: TelegramBotOptions,
   tasks: TaskSet,
 ) {
+  const { sender } = deps;
   const seen = new RecentKeys();
   const resolveFile = fileUrlResolver(bot.api, opts.token, opts.apiRoot ?? TELEGRAM_API_ROOT);
   const username = () => bot.botInfo.username.toLowerCase();
-
   // Telegram re-sends an update it thinks was not handled; the same update_id is handled once here
   // (and core's request key makes a repeated /generate return the first generation anyway).
   bot.use(async (ctx, next) => {
     if (seen.add(String(ctx.update.update_id))) await next();
   });
-
   const runCommand = (
     message: Message,
     text: string,
@@ -100,18 +129,19 @@ function installHandlers(
     attachments = attachmentsOf(message, resolveFile),
   ) => {
     const from = message.from;
-    if (!from) return;
-    const ctx = contextFor(sender, message, from, requestKey);
-    tasks.run('telegram command', () => kit.handleCommand(ctx, text, attachments));
+    const parsed = splitCommand(text);
+    if (!from || !parsed) return;
+    const ctx = contextFor(deps, message, from, requestKey);
+    // Telegram has nothing to acknowledge: a typing mistake is answered at once, the work runs after.
+    const prepared = kit.prepare(ctx, parsed.command, { text: parsed.rest }, attachments);
+    tasks.run('telegram command', () => (prepared.ok ? prepared.run() : ctx.reply(prepared.reply)));
   };
-
   const albums = new AlbumCollector(opts.albumQuietMs ?? 1500, (messages) => {
     const captioned = messages.find((m) => m.caption && splitCommand(m.caption));
     if (!captioned?.caption) return;
     const attachments = messages.flatMap((m) => attachmentOf(m, resolveFile) ?? []);
     runCommand(captioned, captioned.caption, `telegram:album:${captioned.media_group_id}`, attachments);
   });
-
   bot.on('message', (ctx) => {
     const message = ctx.message;
     if (message.media_group_id) {
@@ -137,7 +167,6 @@ function installHandlers(
     if (!direct && !parsed.mention && !kit.knows(parsed.command)) return;
     runCommand(message, text, `telegram:update:${ctx.update.update_id}`);
   });
-
   bot.on('callback_query:data', (ctx) => {
     const query = ctx.callbackQuery;
     const message = query.message;
@@ -145,18 +174,28 @@ function installHandlers(
       tasks.run('telegram callback answer', () => ctx.answerCallbackQuery());
       return;
     }
-    const command = contextFor(sender, message, query.from, `telegram:callback:${query.id}`);
-    const ref = { chatId: String(message.chat.id), messageId: String(message.message_id) };
+    const callback: Callback = {
+      answered: false,
+      source: { chatId: String(message.chat.id), messageId: String(message.message_id) },
+      async answer(text, alert) {
+        callback.answered = true;
+        await ctx.answerCallbackQuery({
+          ...(text ? { text: text.slice(0, CALLBACK_ANSWER_LIMIT) } : {}),
+          ...(alert ? { show_alert: true } : {}),
+        });
+      },
+    };
+    const command = contextFor(deps, message, query.from, `telegram:callback:${query.id}`, callback);
+    const pressed = kit.press(command, query.data);
     tasks.run('telegram button', async () => {
-      const outcome = await kit.handleButton(command, query.data);
-      await ctx.answerCallbackQuery({
-        ...(outcome.notice ? { text: outcome.notice.slice(0, CALLBACK_ANSWER_LIMIT) } : {}),
-        ...(outcome.alert ? { show_alert: true } : {}),
-      });
-      if (outcome.buttons) await sender.setButtons(ref, outcome.buttons);
+      try {
+        await pressed.run();
+      } finally {
+        // A press that said nothing still stops the button's spinner.
+        if (!callback.answered) await callback.answer();
+      }
     });
   });
-
   return albums;
 }
 
@@ -180,8 +219,9 @@ export async function startTelegramBot(opts: TelegramBotOptions): Promise<Telegr
       : {}),
   });
   const sender = new TelegramSender(bot.api, opts.mediaMode ?? 'auto');
+  const admins = new TelegramSpaceAdmins(bot.api);
   const tasks = new TaskSet(logger);
-  const albums = installHandlers(bot, kit, sender, opts, tasks);
+  const albums = installHandlers(bot, kit, { sender, admins }, opts, tasks);
   // One bad update never stops the bot: it is logged and the next one is handled.
   bot.catch((error) =>
     logger.error('telegram update failed', {
@@ -189,7 +229,7 @@ export async function startTelegramBot(opts: TelegramBotOptions): Promise<Telegr
       error: String(error.error),
     }),
   );
-  await bot.api.setMyCommands(kit.commandMenu());
+  await bot.api.setMyCommands(commandMenu(TELEGRAM_TRAITS));
   kit.consumeDeliveries(sender);
 
   let polling: Promise<void> | null = null;

@@ -83,7 +83,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     db,
     config,
     logger,
-    actors: new ActorResolver(db, config.starterCredits),
+    actors: new ActorResolver(db, config.starterCredits, config.teamStarterCredits),
     storage,
     baseUrl,
     jobs,

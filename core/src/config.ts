@@ -76,6 +76,7 @@ const envSchema = z.object({
   PUBLIC_URL: url,
   TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
+  TEAM_STARTER_CREDITS: int(200, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
   WORKER_SWEEP_SECONDS: int(30, 1, 3600),
@@ -127,6 +128,8 @@ export interface Config {
   trustProxy: boolean;
   s3: { endpoint?: string; bucket?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
   starterCredits: number;
+  /** Credits a new team pool receives once. */
+  teamStarterCredits: number;
   galleryAutoApprove: boolean;
   promptBlocklist: string[];
   /** Stripe, when STRIPE_SECRET_KEY is set; null means billing is not configured. */
@@ -165,6 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       region: env.S3_REGION,
     },
     starterCredits: env.STARTER_CREDITS,
+    teamStarterCredits: env.TEAM_STARTER_CREDITS,
     galleryAutoApprove: env.GALLERY_AUTO_APPROVE,
     promptBlocklist: (env.PROMPT_BLOCKLIST ?? '')
       .split(',')

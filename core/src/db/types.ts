@@ -77,9 +77,12 @@ export interface CreditAccountsTable {
   created_at: CreatedAt;
 }
 
+/** Who may spend a team pool: every member, the listed ones, or the space's admins (as the bot reports them). */
+export type TeamSpenders = 'all_members' | 'listed_members' | 'space_admins';
+
 export interface TeamPoliciesTable {
   account_id: string;
-  spenders: ColumnType<'all_members' | 'listed_members', 'all_members' | 'listed_members' | undefined>;
+  spenders: ColumnType<TeamSpenders, TeamSpenders | undefined>;
   member_monthly_cap: number | null;
   allowed_models: string[] | null;
   updated_at: Timestamp;

@@ -27,7 +27,8 @@ export type ProviderResult =
 
 export interface GenerationProvider {
   readonly name: ProviderName;
-  submit(request: SubmitRequest): Promise<{ requestId: string }>;
+  /** `queuePosition`: the provider's place in its queue when it says so at once (fal does). */
+  submit(request: SubmitRequest): Promise<{ requestId: string; queuePosition?: number | null }>;
   status(endpoint: string, requestId: string): Promise<ProviderStatus>;
   result(endpoint: string, requestId: string): Promise<ProviderResult>;
   cancel(endpoint: string, requestId: string): Promise<void>;

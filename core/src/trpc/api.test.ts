@@ -11,13 +11,20 @@ const core = useTestCore(t);
 
 describe('authentication and authorization', () => {
   it('refuses a call without a token, with a wrong token, and a revoked-looking token', async () => {
-    expect(await trpcError(core.anonymous().credits.balance.query())).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await trpcError(core.anonymous().credits.balance.query())).toMatchObject({
+      code: 'UNAUTHORIZED',
+      appCode: 'UNAUTHORIZED',
+    });
     const wrong = await trpcError(
       core.anonymous('Bearer atl_telegram_not-a-real-token').credits.balance.query(),
     );
-    expect(wrong).toMatchObject({ code: 'UNAUTHORIZED', message: 'Unknown or revoked service token' });
+    expect(wrong).toMatchObject({
+      code: 'UNAUTHORIZED',
+      appCode: 'UNAUTHORIZED',
+      message: 'Unknown or revoked service token',
+    });
     const garbage = await trpcError(core.anonymous('Bearer nonsense').credits.balance.query());
-    expect(garbage).toMatchObject({ code: 'UNAUTHORIZED', httpStatus: 401 });
+    expect(garbage).toMatchObject({ code: 'UNAUTHORIZED', appCode: 'UNAUTHORIZED', httpStatus: 401 });
   });
 
   it('a bot token cannot call admin procedures, even when acting for a user', async () => {
@@ -31,9 +38,10 @@ describe('authentication and authorization', () => {
     const refused = await trpcError(
       bot.admin.grant.mutate({ accountId, amount: 1000, reason: 'free money', idempotencyKey: randomUUID() }),
     );
-    expect(refused).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(refused).toMatchObject({ code: 'UNAUTHORIZED', appCode: 'UNAUTHORIZED' });
     expect(await trpcError(bot.admin.searchAccounts.query({ query: 'victim' }))).toMatchObject({
       code: 'UNAUTHORIZED',
+      appCode: 'UNAUTHORIZED',
     });
     expect((await listLedger(t.db, accountId)).entries).toHaveLength(0);
   });
@@ -64,6 +72,7 @@ describe('authentication and authorization', () => {
     const refused = await trpcError(bot.credits.balance.query());
     expect(refused).toMatchObject({
       code: 'UNAUTHORIZED',
+      appCode: 'UNAUTHORIZED',
       message: 'This call needs the acting user (x-atelier-actor)',
     });
     expect((await bot.catalog.list.query({})).length).toBeGreaterThan(10);
@@ -82,7 +91,10 @@ describe('authentication and authorization', () => {
       reason: 'contest prize',
       idempotencyKey: randomUUID(),
     };
-    expect(await trpcError(mod.client.admin.grant.mutate(input))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await trpcError(mod.client.admin.grant.mutate(input))).toMatchObject({
+      code: 'FORBIDDEN',
+      appCode: 'FORBIDDEN',
+    });
     await admin.client.admin.grant.mutate(input);
     await admin.client.admin.grant.mutate(input); // a double-submitted form counts once
     expect((await bot.credits.balance.query()).personal.available).toBe(before.personal.available + 25);

@@ -27,8 +27,8 @@ import type { GenerationProvider } from '../providers/provider';
 import type { AnyObjectStore } from '../storage';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../text-input';
 import { ACTOR_HEADER } from '../wire/actor-header';
-import { TRPC_CODE_FOR } from './error-map';
 import { CSRF_HEADER } from '../wire/csrf-header';
+import { TRPC_CODE_FOR } from './error-map';
 
 /** Everything a procedure may use; built once at start-up (see app.ts). */
 export interface Deps {
@@ -49,7 +49,14 @@ export interface Deps {
 
 export type Caller =
   | { kind: 'anonymous'; authError?: string }
-  | { kind: 'service'; service: ServiceCaller; user: User | null; space: Space | null }
+  | {
+      kind: 'service';
+      service: ServiceCaller;
+      user: User | null;
+      space: Space | null;
+      /** The bot's word that the user administers `space` (false without a space). */
+      spaceAdmin: boolean;
+    }
   | { kind: 'web'; user: User; session: WebSession; sessionToken: string };
 
 export interface Context {
@@ -90,6 +97,7 @@ export const actorSchema = z.object({
     })
     .nullable()
     .default(null),
+  spaceAdmin: z.boolean().default(false),
 });
 export type ActorClaim = z.infer<typeof actorSchema>;
 
@@ -104,6 +112,7 @@ export class ActorResolver {
   constructor(
     private readonly db: Db,
     private readonly starterCredits: number,
+    private readonly teamStarterCredits: number,
   ) {}
 
   async service(token: string): Promise<ServiceCaller | null> {
@@ -122,12 +131,11 @@ export class ActorResolver {
       this.starterCredits,
     );
     if (!claim.space) return { user, space: null };
-    const space = await ensureSpace(this.db, {
-      platform,
-      platformSpaceId: claim.space.id,
-      kind: claim.space.kind,
-      name: claim.space.name,
-    });
+    const space = await ensureSpace(
+      this.db,
+      { platform, platformSpaceId: claim.space.id, kind: claim.space.kind, name: claim.space.name },
+      this.teamStarterCredits,
+    );
     const key = `${space.id}:${user.id}`;
     if (!this.memberships.has(key)) {
       await joinSpace(this.db, space.id, user.id);
@@ -158,7 +166,7 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
     const service = await deps.actors.service(token);
     if (!service) return { kind: 'anonymous', authError: 'Unknown or revoked service token' };
     const raw = headers.get(ACTOR_HEADER);
-    if (!raw) return { kind: 'service', service, user: null, space: null };
+    if (!raw) return { kind: 'service', service, user: null, space: null, spaceAdmin: false };
     let claim: ActorClaim;
     try {
       claim = actorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
@@ -177,7 +185,7 @@ async function resolveCaller(deps: Deps, headers: Headers): Promise<Caller> {
       throw new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
     }
     const { user, space } = await deps.actors.actor(service.platform, claim);
-    return { kind: 'service', service, user, space };
+    return { kind: 'service', service, user, space, spaceAdmin: space !== null && claim.spaceAdmin };
   }
   const session = await verifySession(deps.db, token);
   if (!session) return { kind: 'anonymous', authError: 'Your session has expired; sign in again' };

@@ -85,7 +85,7 @@ export const publicProcedure = t.procedure.use(errors).use(storableText).use(csr
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'service') {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+    throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
   }
   return next({ ctx: { service: ctx.caller.service } });
 });
@@ -101,7 +101,7 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       ctx: {
         user: caller.user as User,
         space: caller.space as Space | null,
-        spaceAdmin: false,
+        spaceAdmin: caller.spaceAdmin,
         platform: caller.service.platform as Platform,
         requestScope: `token:${caller.service.platform}:${caller.service.name}`,
       },
@@ -118,13 +118,12 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
       },
     });
   }
-  throw new TRPCError({
-    code: 'UNAUTHORIZED',
-    message:
-      caller.kind === 'service'
-        ? 'This call needs the acting user (x-atelier-actor)'
-        : unauthorizedMessage(ctx),
-  });
+  throw new AppError(
+    'UNAUTHORIZED',
+    caller.kind === 'service'
+      ? 'This call needs the acting user (x-atelier-actor)'
+      : unauthorizedMessage(ctx),
+  );
 });
 
 /** A user a bot acts for (with the space the command came from); web sessions do not qualify. */
@@ -142,17 +141,17 @@ export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
 export const moderatorProcedure = publicProcedure.use(({ ctx, next }) => {
   const caller = ctx.caller;
   if (caller.kind !== 'web' || caller.session.kind !== 'password') {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: unauthorizedMessage(ctx) });
+    throw new AppError('UNAUTHORIZED', unauthorizedMessage(ctx));
   }
   if (caller.user.role !== 'admin' && caller.user.role !== 'moderator') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Moderators and admins only' });
+    throw AppError.forbidden('Moderators and admins only');
   }
   return next({ ctx: { user: caller.user } });
 });
 
 /** A signed-in web admin. */
 export const adminProcedure = moderatorProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+  if (ctx.user.role !== 'admin') throw AppError.forbidden('Admins only');
   return next();
 });
 
@@ -161,9 +160,4 @@ function unauthorizedMessage(ctx: Context): string {
   if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
   if (ctx.caller.kind === 'web') return 'Sign in with a staff account first';
   return 'Sign in first';
-}
-
-/** Wraps a domain failure for code paths outside procedures. */
-export function toTRPCError(error: AppError): TRPCError {
-  return new TRPCError({ code: TRPC_CODE_FOR[error.code], message: error.message, cause: error });
 }

@@ -11,6 +11,12 @@ export interface ActorHeader {
   userId: string;
   userName: string;
   space?: { id: string; kind: SpaceKind; name: string } | null;
+  /**
+   * Whether the acting person administers `space`, as the platform says (Telegram: a chat administrator;
+   * Discord: Manage Server; Slack: a workspace admin or owner). Only admins change the space's team
+   * policy, and a pool limited to admins is spent only by them. Absent means no.
+   */
+  spaceAdmin?: boolean;
 }
 
 export function encodeActor(actor: ActorHeader): string {

@@ -46,6 +46,12 @@ export interface FalBehavior {
   /** The next N submits fail with `submitFailureStatus` (default 503) before one is accepted. */
   submitFailures?: number;
   submitFailureStatus?: number;
+  /**
+   * What the model app does with a cancellation while IN_PROGRESS. fal removes a queued request at
+   * once, but only forwards the signal to a running app, which decides: 'stop' (default) ends it as
+   * cancelled; 'ignore' keeps it running to its normal outcome (as many apps do).
+   */
+  onCancelInProgress?: 'stop' | 'ignore';
   /** Webhook delivery when submitted with `fal_webhook`; default on with no delay. */
   webhook?: false | { delayMs?: number };
 }

@@ -169,6 +169,23 @@ describe('cancel', () => {
     });
     expect(fake.calls.cancel).toBe(2);
   });
+
+  it('a running request gets the signal; its app stops by default, or finishes anyway when it ignores it', async () => {
+    fake.setBehavior(FLUX, { manual: true, queuePolls: 0 });
+    const stops = (await fal.queue.submit(FLUX, { input: {} })).request_id;
+    expect(await fal.queue.status(FLUX, { requestId: stops })).toMatchObject({ status: 'IN_PROGRESS' });
+    await fal.queue.cancel(FLUX, { requestId: stops });
+    await expect(fal.queue.result(FLUX, { requestId: stops })).rejects.toMatchObject({ status: 400 });
+
+    fake.setBehavior(FLUX, { manual: true, queuePolls: 0, onCancelInProgress: 'ignore' });
+    const keepsGoing = (await fal.queue.submit(FLUX, { input: {} })).request_id;
+    await fal.queue.status(FLUX, { requestId: keepsGoing });
+    await fal.queue.cancel(FLUX, { requestId: keepsGoing });
+    expect(fake.request(keepsGoing)).toMatchObject({ cancelled: true, status: 'IN_PROGRESS' });
+    await fake.complete(keepsGoing);
+    const result = await fal.queue.result(FLUX, { requestId: keepsGoing });
+    expect(result.data).toMatchObject({ images: [expect.objectContaining({ url: expect.any(String) })] });
+  });
 });
 
 describe('storage', () => {

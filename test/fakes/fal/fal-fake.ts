@@ -285,8 +285,10 @@ export class FalFake {
     this.calls.cancel++;
     if (r.status === 'COMPLETED') return sendJson(res, 400, { status: 'ALREADY_COMPLETED' }, r.id);
     r.cancelled = true;
-    // Real fal lets an in-progress model decide whether to stop; the fake always treats cancel as terminal.
-    await this.finish(r, { error: { status: 400, detail: 'Request was cancelled' } });
+    // A queued request is removed; a running one gets the signal and its app decides (see onCancelInProgress).
+    if (r.status === 'IN_QUEUE' || r.behavior.onCancelInProgress !== 'ignore') {
+      await this.finish(r, { error: { status: 400, detail: 'Request was cancelled' } });
+    }
     sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' }, r.id);
   }
 

@@ -17,6 +17,7 @@ import type {
   UserFromGetMe,
 } from 'grammy/types';
 import type { FileStore, MediaKind, SentMedia } from './telegram-fake';
+import { ApiRefusal, type ChatMembers } from './telegram-fake-members';
 import {
   EntityParseError,
   type FormattedText,
@@ -128,6 +129,7 @@ export interface ChatEntry {
 /** What a bot needs from the surrounding fake. */
 export interface FakeWorld {
   readonly files: FileStore;
+  readonly members: ChatMembers;
   chat(ref: number | string): ChatEntry | undefined;
   changed(): void;
   readonly webhookRetryMs: number;
@@ -275,6 +277,17 @@ export class FakeBot {
       can_manage_bots: false,
       supports_join_request_queries: false,
     };
+    // Membership lives in the world (shared by every bot): getChatMember and friends read it there.
+    for (const [name, method] of Object.entries(world.members.methods)) {
+      this.methods[name] = (p: Params) => {
+        try {
+          return method(p);
+        } catch (error) {
+          throw error instanceof ApiRefusal ? bad(error.description) : error;
+        }
+      };
+    }
+    this.methodIndex = new Map(Object.keys(this.methods).map((m) => [m.toLowerCase(), m]));
   }
 
   // =============================================================================== HTTP entry point
@@ -423,7 +436,7 @@ export class FakeBot {
     },
     getChatMenuButton: (p) => this.settings.get(`menu|${str(p, 'chat_id') ?? ''}`) ?? { type: 'commands' },
   };
-  private readonly methodIndex = new Map(Object.keys(this.methods).map((m) => [m.toLowerCase(), m]));
+  private readonly methodIndex: Map<string, string>;
 
   /** Runs one Bot API method (names are case-insensitive, like Telegram's) and records it. */
   async call(
@@ -1071,6 +1084,7 @@ export class FakeBot {
     const reply =
       replyTo === undefined ? undefined : withoutReply(this.current(this.storedOf(chat.id, replyTo)).message);
     const message = this.newMessage(chat, from, content, reply);
+    this.world.members.joined(chat.id, from.id);
     this.log(chat.id).byId.set(message.message_id, {
       chatId: chat.id,
       outgoing: false,

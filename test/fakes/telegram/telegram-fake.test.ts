@@ -523,3 +523,48 @@ describe('FakeTelegram protocol details', () => {
     );
   });
 });
+
+describe('chat members', () => {
+  it('getChatMember and getChatAdministrators report the creator, administrators and members as Telegram does', async () => {
+    const bot = new Bot(tg.token, { client: { apiRoot } });
+    const owner = tg.createUser({ first_name: 'Olga' });
+    const mod = tg.createUser({ first_name: 'Max' });
+    const group = tg.createGroupChat({ title: 'Club', type: 'supergroup', creator: owner, admins: [mod] });
+    const stranger = tg.createUser({ first_name: 'Sam' });
+
+    expect(await bot.api.getChatMember(group.id, owner.id)).toEqual({
+      status: 'creator',
+      user: owner,
+      is_anonymous: false,
+    });
+    expect(await bot.api.getChatMember(group.id, mod.id)).toMatchObject({
+      status: 'administrator',
+      user: mod,
+      can_manage_chat: true,
+    });
+    // Never in the group: "left"; writing there makes someone a member.
+    expect(await bot.api.getChatMember(group.id, alice.id)).toEqual({ status: 'left', user: alice });
+    tg.sendUserMessage(group, alice, 'hello');
+    expect(await bot.api.getChatMember(group.id, alice.id)).toEqual({ status: 'member', user: alice });
+    tg.members.set(group.id, stranger.id, 'kicked');
+    expect(await bot.api.getChatMember(group.id, stranger.id)).toMatchObject({ status: 'kicked' });
+
+    const admins = await bot.api.getChatAdministrators(group.id);
+    expect(admins.map((m) => [m.status, m.user.id])).toEqual([
+      ['creator', owner.id],
+      ['administrator', mod.id],
+    ]);
+    expect(await bot.api.getChatMemberCount(group.id)).toBe(3);
+
+    expect((await errorOf(bot.api.getChatAdministrators(dm.id))).description).toBe(
+      'Bad Request: there are no administrators in the private chat',
+    );
+    expect(await bot.api.getChatMember(dm.id, alice.id)).toEqual({ status: 'member', user: alice });
+    expect((await errorOf(bot.api.getChatMember(group.id, 42))).description).toBe(
+      'Bad Request: user not found',
+    );
+    expect((await errorOf(bot.api.getChatMember(-999, alice.id))).description).toBe(
+      'Bad Request: chat not found',
+    );
+  });
+});

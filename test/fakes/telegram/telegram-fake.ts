@@ -34,6 +34,7 @@ import {
   type SentMessage,
   type Upload,
 } from './telegram-fake-bot';
+import { ChatMembers } from './telegram-fake-members';
 
 export type {
   ApiCall,
@@ -481,6 +482,9 @@ export class FakeTelegram {
   readonly bot: FakeBot;
   private readonly bots = new Map<string, FakeBot>();
   private readonly chats = new Map<number, ChatEntry>();
+  private readonly users = new Map<number, User>();
+  /** Who is in which chat (creator, administrator, member...), as getChatMember reports it. */
+  readonly members: ChatMembers;
   private readonly listeners = new Set<() => void>();
   private readonly world: FakeWorld;
   private server: Server | undefined;
@@ -491,8 +495,10 @@ export class FakeTelegram {
 
   constructor(opts: FakeTelegramOptions = {}) {
     this.files = new FileStore(opts.urlFetch ?? 'loopback');
+    this.members = new ChatMembers({ chat: (ref) => this.chatEntry(ref), user: (id) => this.users.get(id) });
     this.world = {
       files: this.files,
+      members: this.members,
       chat: (ref) => this.chatEntry(ref),
       changed: () => {
         for (const listener of [...this.listeners]) listener();
@@ -593,7 +599,9 @@ export class FakeTelegram {
 
   createUser(opts: Partial<Omit<User, 'id' | 'is_bot'>> = {}): User {
     const id = this.nextUserId++;
-    return { id, is_bot: false, first_name: opts.first_name ?? `User${id}`, ...opts };
+    const user: User = { id, is_bot: false, first_name: opts.first_name ?? `User${id}`, ...opts };
+    this.users.set(id, user);
+    return user;
   }
 
   /** The private chat between `user` and the bot(s); its id is the user's id, like on Telegram. */
@@ -611,7 +619,16 @@ export class FakeTelegram {
 
   /** A basic group (negative id) or supergroup (-100… id) every bot is a member of. */
   createGroupChat(
-    opts: { title?: string; type?: 'group' | 'supergroup'; username?: string; botIsAdmin?: boolean } = {},
+    opts: {
+      title?: string;
+      type?: 'group' | 'supergroup';
+      username?: string;
+      botIsAdmin?: boolean;
+      /** The group's creator (status 'creator'). */
+      creator?: User;
+      /** Administrators (status 'administrator'). */
+      admins?: User[];
+    } = {},
   ): Chat {
     const n = this.nextGroupId++;
     const title = opts.title ?? `Test group ${n}`;
@@ -625,6 +642,8 @@ export class FakeTelegram {
           }
         : { id: -1_000_000 - n, type: 'group', title };
     this.chats.set(chat.id, { chat, botIsAdmin: opts.botIsAdmin ?? false });
+    if (opts.creator) this.members.set(chat.id, opts.creator.id, 'creator');
+    for (const admin of opts.admins ?? []) this.members.set(chat.id, admin.id, 'administrator');
     return chat;
   }
 

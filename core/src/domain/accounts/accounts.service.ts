@@ -102,8 +102,11 @@ export async function getUser(db: DbOrTx, userId: string): Promise<User> {
   return toUser(user);
 }
 
-/** Records (or renames) the space a command came from; Slack workspaces get their team pool at once. */
-export async function ensureSpace(db: Db, ref: SpaceRef): Promise<Space> {
+/**
+ * Records (or renames) the space a command came from; Slack workspaces get their team pool at once
+ * (with `teamStarterCredits`, see ensureTeamAccount).
+ */
+export async function ensureSpace(db: Db, ref: SpaceRef, teamStarterCredits = 0): Promise<Space> {
   const values = {
     platform: ref.platform,
     platform_space_id: ref.platformSpaceId,
@@ -117,7 +120,7 @@ export async function ensureSpace(db: Db, ref: SpaceRef): Promise<Space> {
       (await repo.upsertSpace(db, values)) ?? (await repo.findSpace(db, ref.platform, ref.platformSpaceId));
   }
   if (!row) throw new Error('space upsert returned nothing');
-  if (row.kind === 'workspace') await ensureTeamAccount(db, row.id);
+  if (row.kind === 'workspace') await ensureTeamAccount(db, row.id, teamStarterCredits);
   return toSpace(row);
 }
 
@@ -133,11 +136,27 @@ export function joinSpace(db: DbOrTx, spaceId: string, userId: string): Promise<
   return repo.insertMembership(db, spaceId, userId);
 }
 
-/** Creates the team credit account of a space (with an open default policy) unless it has one. */
-export async function ensureTeamAccount(db: Db, spaceId: string): Promise<string> {
+/**
+ * Creates the team credit account of a space (with an open default policy) unless it has one. A new
+ * pool receives `starterCredits` once: the grant is keyed by the account, so concurrent first calls
+ * (which meet on the account's unique space) grant it exactly once.
+ */
+export async function ensureTeamAccount(db: Db, spaceId: string, starterCredits = 0): Promise<string> {
   const existing = await creditsRepo.findTeamAccount(db, spaceId);
   if (existing) return existing.id;
-  return db.transaction().execute(async (tx) => (await creditsRepo.ensureTeamAccountRow(tx, spaceId)).id);
+  return db.transaction().execute(async (tx) => {
+    const account = await creditsRepo.ensureTeamAccountRow(tx, spaceId);
+    if (starterCredits > 0) {
+      await addCredits(tx, {
+        accountId: account.id,
+        amount: starterCredits,
+        kind: 'starter',
+        idempotencyKey: `team-starter:${account.id}`,
+        reason: 'Welcome credits for the team',
+      });
+    }
+    return account.id;
+  });
 }
 
 /** The user's personal account id (every user has one from creation). */
@@ -149,17 +168,24 @@ export async function personalAccountId(db: DbOrTx, userId: string): Promise<str
 
 /**
  * Which account pays for a user's job in a space: a Slack workspace always spends its shared pool;
- * elsewhere a funded team pool pays for the members allowed to spend it, and the personal account
- * pays otherwise.
+ * elsewhere a funded team pool pays for the members allowed to spend it (listed members, or the
+ * space's admins when the policy says so), and the personal account pays otherwise.
  */
-export async function resolvePayer(db: DbOrTx, userId: string, space: Space | null): Promise<string> {
+export async function resolvePayer(
+  db: DbOrTx,
+  userId: string,
+  space: Space | null,
+  spaceAdmin = false,
+): Promise<string> {
   if (space) {
     const team = await creditsRepo.findTeamAccount(db, space.id);
     if (team && space.platform === 'slack') return team.id;
     if (team && team.available > 0) {
       const policy = await creditsRepo.findTeamPolicy(db, team.id);
       const allowed =
-        policy?.spenders !== 'listed_members' || (await creditsRepo.isListedSpender(db, team.id, userId));
+        policy?.spenders === 'listed_members'
+          ? await creditsRepo.isListedSpender(db, team.id, userId)
+          : policy?.spenders !== 'space_admins' || spaceAdmin;
       if (allowed) return team.id;
     }
   }

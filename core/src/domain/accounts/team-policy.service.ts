@@ -1,11 +1,12 @@
 import type { Db, DbOrTx } from '../../db/database';
+import type { TeamSpenders } from '../../db/types';
 import { AppError } from '../../errors';
 import { recordAudit } from '../audit/audit.service';
 import * as creditsRepo from '../credits/credits.repo';
 
 export interface TeamPolicy {
   accountId: string;
-  spenders: 'all_members' | 'listed_members';
+  spenders: TeamSpenders;
   memberMonthlyCap: number | null;
   allowedModels: string[] | null;
   listedSpenders: string[];
@@ -32,7 +33,7 @@ export async function setTeamPolicy(
     accountId: string;
     actorUserId: string;
     reason: string;
-    spenders?: 'all_members' | 'listed_members';
+    spenders?: TeamSpenders;
     memberMonthlyCap?: number | null;
     allowedModels?: string[] | null;
     listedSpenders?: string[];

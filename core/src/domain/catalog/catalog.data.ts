@@ -11,6 +11,19 @@ import type { CatalogModel, ModelField, TrainingModel } from './catalog.types';
 
 export const DEFAULT_MODEL_ID = 'fal-ai/flux-1/schnell';
 
+/**
+ * The models behind a finished image's follow-up buttons. Each takes the image as `image_url`; Vary
+ * also takes the original prompt and a strength (see followUpGeneration).
+ */
+export const FOLLOW_UP_MODELS = {
+  animate: 'fal-ai/stable-video',
+  make3d: 'fal-ai/trellis',
+  upscale: 'fal-ai/clarity-upscaler',
+  vary: 'fal-ai/flux/dev/image-to-image',
+} as const;
+
+export type FollowUpKind = keyof typeof FOLLOW_UP_MODELS;
+
 /** fal's preset names for `image_size` (it also takes `{ width, height }`, which we do not offer). */
 export const IMAGE_SIZES = [
   'square_hd',
@@ -367,6 +380,57 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
     price: { kind: 'per_output', credits: 2, countField: 'num_images' },
     enabled: true,
   },
+  {
+    // Behind the Upscale button. Field names and limits from fal's model page (fal-ai/clarity-upscaler).
+    id: 'fal-ai/clarity-upscaler',
+    endpoint: 'fal-ai/clarity-upscaler',
+    category: 'image',
+    name: 'Clarity Upscaler',
+    description: 'Enlarges an image up to 4x and sharpens its detail.',
+    aliases: ['upscale', 'clarity', 'upscaler'],
+    fields: [
+      // fal's own prompt default ("masterpiece, best quality, highres") guides the added detail.
+      imageFile('image_url', 'Image', true),
+      { name: 'upscale_factor', type: 'number', label: 'Upscale factor', min: 1, max: 4, default: 2 },
+      negativePrompt(2000, '(worst quality, low quality, normal quality:2)'),
+      {
+        name: 'creativity',
+        type: 'number',
+        label: 'Creativity',
+        min: 0,
+        max: 1,
+        default: 0.35,
+        description: 'Higher invents more new detail.',
+      },
+      {
+        name: 'resemblance',
+        type: 'number',
+        label: 'Resemblance',
+        min: 0,
+        max: 1,
+        default: 0.6,
+        description: 'Higher stays closer to the original.',
+      },
+      guidance(0, 20, 4),
+      steps(4, 50, 18),
+      SEED,
+    ],
+    fileInputs: ['image_url'],
+    acceptsLoras: false,
+    output: 'images',
+    outputPath: 'image.url',
+    // fal: $0.03 per output megapixel; priced for a 1-megapixel source (4 MP at 2x), scaled by the factor².
+    price: {
+      kind: 'flat',
+      credits: 12,
+      adjustments: [
+        { field: 'upscale_factor', equals: 1, factor: 0.25 },
+        { field: 'upscale_factor', equals: 3, factor: 2.25 },
+        { field: 'upscale_factor', equals: 4, factor: 4 },
+      ],
+    },
+    enabled: true,
+  },
 
   // ---------------------------------------------------------------- video
   {
@@ -585,7 +649,7 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
     category: 'music',
     name: 'MiniMax Music 2.0',
     description: 'Full songs with singing: give a style and the lyrics.',
-    aliases: ['minimax', 'song', 'music'],
+    aliases: ['minimax', 'song', 'minimax-music'],
     fields: [
       {
         name: 'prompt',
@@ -621,7 +685,7 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
     category: '3d',
     name: 'TRELLIS (image to 3D)',
     description: 'Turns a picture of an object into a textured 3D model (GLB).',
-    aliases: ['trellis', '3d', 'image-to-3d'],
+    aliases: ['trellis', 'image-to-3d'],
     fields: [
       imageFile('image_url', 'Object image', true),
       {

@@ -86,6 +86,19 @@ export async function getModel(db: DbOrTx, idOrAlias: string, userId?: string): 
   return effective(model, override, favorite);
 }
 
+/** The model a request without one uses: the user's saved choice, else the catalog default. */
+export function defaultModelRef(settings: { defaultModel?: string | undefined }): string {
+  return settings.defaultModel ?? DEFAULT_MODEL_ID;
+}
+
+/** The user's default model as a catalog entry; a saved name the catalog no longer has falls back to the default. */
+export async function defaultModelFor(
+  db: DbOrTx,
+  settings: { defaultModel?: string | undefined },
+): Promise<Model> {
+  return getModel(db, defaultModelRef(settings)).catch(() => getModel(db, DEFAULT_MODEL_ID));
+}
+
 /** A model that can be used right now: MODEL_DISABLED when an admin switched it off. */
 export async function getUsableModel(db: DbOrTx, idOrAlias: string | undefined): Promise<Model> {
   const model = await getModel(db, idOrAlias ?? DEFAULT_MODEL_ID);

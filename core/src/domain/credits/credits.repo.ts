@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
-import type { CreditAccountRow, CreditHoldRow, EntryKind, NewCreditEntry } from '../../db/types';
+import type {
+  CreditAccountRow,
+  CreditHoldRow,
+  EntryKind,
+  NewCreditEntry,
+  TeamSpenders,
+} from '../../db/types';
 
 // Queries only. Functions that change balances take Tx: the compiler proves a transaction exists.
 
@@ -274,7 +280,7 @@ export function updateTeamPolicy(
   tx: Tx,
   accountId: string,
   changes: {
-    spenders?: 'all_members' | 'listed_members';
+    spenders?: TeamSpenders;
     member_monthly_cap?: number | null;
     allowed_models?: string[] | null;
     updated_by: string;
@@ -397,4 +403,42 @@ export function flagAccount(tx: Tx, accountId: string, reason: string) {
     .set((eb) => ({ flagged_at: eb.fn.coalesce('flagged_at', sql<Date>`now()`), flag_reason: reason }))
     .where('id', '=', accountId)
     .execute();
+}
+
+/**
+ * What each member spent from a pool since `since` (captured holds) and what is still held for their
+ * running work, largest spender first; one member only when `userId` is given.
+ */
+export function listMemberSpend(db: DbOrTx, accountId: string, since: Date, userId?: string) {
+  let query = db
+    .selectFrom('credit_holds')
+    .innerJoin('users', 'users.id', 'credit_holds.user_id')
+    .select((eb) => [
+      'credit_holds.user_id',
+      'users.display_name',
+      eb.fn
+        .coalesce(
+          eb.fn
+            .sum<string | number>('credit_holds.amount')
+            .filterWhere('credit_holds.status', '=', 'captured'),
+          sql<number>`0`,
+        )
+        .as('spent'),
+      eb.fn
+        .coalesce(
+          eb.fn
+            .sum<string | number>('credit_holds.amount')
+            .filterWhere('credit_holds.status', '=', 'pending'),
+          sql<number>`0`,
+        )
+        .as('held'),
+    ])
+    .where('credit_holds.account_id', '=', accountId)
+    .where('credit_holds.created_at', '>=', since)
+    .where('credit_holds.status', '!=', 'released')
+    .groupBy(['credit_holds.user_id', 'users.display_name'])
+    .orderBy('spent', 'desc')
+    .orderBy('users.display_name');
+  if (userId !== undefined) query = query.where('credit_holds.user_id', '=', userId);
+  return query.execute();
 }

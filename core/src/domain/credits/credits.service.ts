@@ -1,5 +1,11 @@
 import type { Db, DbOrTx, Tx } from '../../db/database';
-import type { CreditAccountRow, CreditEntryRow, CreditHoldRow, EntryKind } from '../../db/types';
+import type {
+  CreditAccountRow,
+  CreditEntryRow,
+  CreditHoldRow,
+  EntryKind,
+  TeamSpenders,
+} from '../../db/types';
 import { AppError } from '../../errors';
 import * as repo from './credits.repo';
 
@@ -213,6 +219,8 @@ export interface HoldRequest {
   holdId?: string;
   /** For team accounts: the model, checked against the policy's allowed models. */
   modelId?: string;
+  /** For team accounts limited to the space's admins: whether the bot says the spender is one. */
+  spaceAdmin?: boolean;
 }
 
 /**
@@ -264,9 +272,12 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
 
 async function checkSpender(
   tx: Tx,
-  policy: { id: string; spenders: 'all_members' | 'listed_members'; allowed_models: string[] | null },
+  policy: { id: string; spenders: TeamSpenders; allowed_models: string[] | null },
   request: HoldRequest,
 ): Promise<void> {
+  if (policy.spenders === 'space_admins' && !request.spaceAdmin) {
+    throw AppError.forbidden("Only this space's admins may spend its team credits");
+  }
   if (policy.spenders === 'listed_members' && !(await repo.isListedSpender(tx, policy.id, request.userId))) {
     throw AppError.forbidden("You are not on the list of members who may spend this team's credits");
   }

@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/database';
 import type { GenerationOrigin } from '../../db/types';
-import { publishEvent } from '../../events/event-bus';
+import { type AtelierEvent, type EventBus, publishEvent } from '../../events/event-bus';
+import type { Logger } from '../../logger';
 import type { ObjectStore } from '../../storage';
 import { type NsfwPolicy, nsfwPolicyOf } from '../accounts/space-settings';
+import * as repo from './deliveries.repo';
 import { type GenerationView, toGenerationViews } from './generation-view';
 
 export interface DeliveryView {
@@ -27,28 +28,14 @@ export const DELIVERY_LEASE_SECONDS = 120;
  * them; concurrent connections (bot replicas) skip each other's rows, so no result is posted twice.
  */
 export async function claimDeliveries(db: DbOrTx, platform: string, limit = 50): Promise<number[]> {
-  const { rows } = await sql<{ id: number }>`
-    update deliveries set lease_until = now() + make_interval(secs => ${DELIVERY_LEASE_SECONDS})
-     where id in (select id from deliveries
-                   where platform = ${platform} and acked_at is null
-                     and (lease_until is null or lease_until < now())
-                   order by id limit ${limit}
-                   for update skip locked)
-    returning id`.execute(db);
-  return rows.map((r) => r.id).sort((a, b) => a - b);
+  const ids = await repo.leaseDeliveries(db, platform, DELIVERY_LEASE_SECONDS, limit);
+  return ids.sort((a, b) => a - b);
 }
 
 /** Gives leased but unacknowledged deliveries back (a bot connection closed cleanly). */
 export async function releaseDeliveries(db: DbOrTx, platform: string, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  const released = await db
-    .updateTable('deliveries')
-    .set({ lease_until: null })
-    .where('platform', '=', platform)
-    .where('id', 'in', ids)
-    .where('acked_at', 'is', null)
-    .returning('id')
-    .execute();
+  const released = await repo.releaseLeases(db, platform, ids);
   // Wake the platform's other connections (or this bot reconnecting) so they claim them again.
   const first = released[0];
   if (first) await publishEvent(db, { type: 'delivery', platform, deliveryId: first.id });
@@ -62,27 +49,7 @@ export async function loadDeliveries(
   ids: readonly number[],
 ): Promise<DeliveryView[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('deliveries')
-    .innerJoin('generations', 'generations.id', 'deliveries.generation_id')
-    .leftJoin('identities', (join) =>
-      join
-        .onRef('identities.user_id', '=', 'deliveries.user_id')
-        .on('identities.platform', '=', platform as never),
-    )
-    .leftJoin('spaces', 'spaces.id', 'generations.space_id')
-    .selectAll('generations')
-    .select([
-      'spaces.settings as space_settings',
-      'deliveries.id as delivery_id',
-      'deliveries.outcome',
-      'identities.platform_user_id as recipient',
-    ])
-    .where('deliveries.platform', '=', platform)
-    .where('deliveries.acked_at', 'is', null)
-    .where('deliveries.id', 'in', ids)
-    .orderBy('deliveries.id')
-    .execute();
+  const rows = await repo.listUnacked(db, platform, ids);
   const views = await toGenerationViews(db, storage, rows);
   return rows.map((r, i) => {
     const generation = views[i]!;
@@ -105,12 +72,52 @@ export async function loadDeliveries(
 /** Marks deliveries as posted; repeats and other platforms' ids change nothing. Returns how many changed. */
 export async function ackDeliveries(db: DbOrTx, platform: string, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await db
-    .updateTable('deliveries')
-    .set({ acked_at: new Date() })
-    .where('platform', '=', platform)
-    .where('id', 'in', ids)
-    .where('acked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return repo.markAcked(db, platform, ids);
+}
+
+const LEASE_RECHECK_MS = 15_000;
+const CLAIM_BATCH = 50;
+const sleep = (ms: number) =>
+  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+
+/**
+ * Every unacknowledged delivery of a platform for one bot connection, then new ones as they happen,
+ * until `signal` aborts. At-least-once: whatever the connection was handed but did not acknowledge
+ * is released when it ends (or its lease expires after a crash) and handed out again.
+ */
+export async function* streamDeliveries(
+  deps: { db: DbOrTx; storage: ObjectStore; events: EventBus; logger: Logger },
+  platform: string,
+  signal?: AbortSignal,
+): AsyncGenerator<DeliveryView> {
+  const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' }> =>
+    e.type === 'delivery' && e.platform === platform;
+  // Listen before the first claim so nothing committed in between is missed.
+  const events = deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
+  const handedOut: number[] = [];
+  let nextEvent = events.next();
+  try {
+    while (!signal?.aborted) {
+      for (;;) {
+        const ids = await claimDeliveries(deps.db, platform, CLAIM_BATCH);
+        for (const delivery of await loadDeliveries(deps.db, deps.storage, platform, ids)) {
+          handedOut.push(delivery.deliveryId);
+          yield delivery;
+        }
+        if (ids.length < CLAIM_BATCH) break;
+      }
+      // Wake on news, or now and then to pick up leases a crashed connection left to expire.
+      const woke = await Promise.race([nextEvent, sleep(LEASE_RECHECK_MS)]);
+      if (woke === 'timeout') continue;
+      if (woke.done) return;
+      nextEvent = events.next();
+    }
+  } finally {
+    await events.return?.();
+    // A clean disconnect hands back what was not acknowledged. Best effort: if this fails (say,
+    // during shutdown) the leases simply expire.
+    await releaseDeliveries(deps.db, platform, handedOut).catch((error: unknown) =>
+      deps.logger.warn('could not release delivery leases; they will expire', { error: String(error) }),
+    );
+  }
 }

@@ -1,7 +1,9 @@
 import type { DbOrTx } from '../../db/database';
 import type { GalleryState, GenerationRow, GenerationStatus, OutputKind } from '../../db/types';
 import type { ObjectStore } from '../../storage';
-import { MODEL_CATALOG } from '../catalog/catalog.data';
+import { FOLLOW_UP_MODELS, type FollowUpKind } from '../catalog/catalog.data';
+import { listModels, type Model } from '../catalog/catalog.service';
+import * as repo from './generation.repo';
 
 /** How long a signed media link handed to a chat or page stays valid. */
 export const MEDIA_URL_TTL_SECONDS = 60 * 60;
@@ -41,9 +43,36 @@ export interface GenerationView {
   finishedAt: Date | null;
   outputs: GenerationOutputView[];
   gallery: { state: GalleryState; publishedAt: Date } | null;
+  /**
+   * The follow-ups this result offers (buttons in a chat), each with the model it runs; null where it
+   * does not apply: only a finished image offers them, Vary only when it had a prompt, and none whose
+   * model an admin switched off. Run one with `generations.followUp`.
+   */
+  followUps: Record<FollowUpKind, { modelId: string; modelName: string } | null>;
 }
 
-const modelNames = new Map(MODEL_CATALOG.map((m) => [m.id, m.name]));
+const NO_FOLLOW_UPS: GenerationView['followUps'] = { animate: null, make3d: null, upscale: null, vary: null };
+
+function followUpsOf(
+  row: GenerationRow,
+  outputs: readonly GenerationOutputView[],
+  models: ReadonlyMap<string, Model>,
+): GenerationView['followUps'] {
+  const image = outputs.some((o) => o.kind === 'image' && o.url !== null);
+  if (row.status !== 'succeeded' || !image) return NO_FOLLOW_UPS;
+  const offer = (kind: FollowUpKind) => {
+    const model = models.get(FOLLOW_UP_MODELS[kind]);
+    if (!model?.enabled) return null;
+    if (kind === 'vary' && !row.prompt) return null;
+    return { modelId: model.id, modelName: model.name };
+  };
+  return {
+    animate: offer('animate'),
+    make3d: offer('make3d'),
+    upscale: offer('upscale'),
+    vary: offer('vary'),
+  };
+}
 
 /** Loads outputs and gallery state for rows and signs their media URLs; keeps the rows' order. */
 export async function toGenerationViews(
@@ -53,19 +82,12 @@ export async function toGenerationViews(
 ): Promise<GenerationView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [outputs, gallery] = await Promise.all([
-    db
-      .selectFrom('generation_outputs')
-      .selectAll()
-      .where('generation_id', 'in', ids)
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('gallery_items')
-      .select(['generation_id', 'state', 'published_at'])
-      .where('generation_id', 'in', ids)
-      .execute(),
+  const [outputs, gallery, catalog] = await Promise.all([
+    repo.listOutputs(db, ids),
+    repo.listGalleryStates(db, ids),
+    listModels(db, { includeDisabled: true }),
   ]);
+  const models = new Map(catalog.map((m) => [m.id, m]));
   const galleryById = new Map(gallery.map((g) => [g.generation_id, g]));
   const signed = await Promise.all(
     outputs.map(async (o) => ({
@@ -88,12 +110,13 @@ export async function toGenerationViews(
   );
   return rows.map((r) => {
     const g = galleryById.get(r.id);
+    const mine = signed.filter((s) => s.generationId === r.id).map((s) => s.view);
     return {
       id: r.id,
       userId: r.user_id,
       spaceId: r.space_id,
       modelId: r.model_id,
-      modelName: modelNames.get(r.model_id) ?? r.model_id,
+      modelName: models.get(r.model_id)?.name ?? r.model_id,
       category: r.category,
       prompt: r.prompt,
       input: r.input,
@@ -106,8 +129,9 @@ export async function toGenerationViews(
       rerolledFrom: r.rerolled_from,
       createdAt: r.created_at,
       finishedAt: r.finished_at,
-      outputs: signed.filter((s) => s.generationId === r.id).map((s) => s.view),
+      outputs: mine,
       gallery: g ? { state: g.state, publishedAt: g.published_at } : null,
+      followUps: followUpsOf(r, mine, models),
     };
   });
 }

@@ -104,13 +104,19 @@ export function insertGeneration(
     .executeTakeFirstOrThrow();
 }
 
-/** Records the provider's request id once submitted (only while still queued). */
-export function markSubmitted(db: DbOrTx, id: string, providerRequestId: string) {
+/** Records the provider's request id (and queue position) once submitted (only while still queued). */
+export function markSubmitted(
+  db: DbOrTx,
+  id: string,
+  providerRequestId: string,
+  queuePosition: number | null = null,
+) {
   return db
     .updateTable('generations')
     .set({
       status: 'submitted',
       provider_request_id: providerRequestId,
+      queue_position: queuePosition,
       submitted_at: new Date(),
       updated_at: new Date(),
     })
@@ -253,4 +259,43 @@ export function findFirstOutput(db: DbOrTx, userId: string, id: string) {
     .where('generations.deleted_at', 'is', null)
     .orderBy('generation_outputs.position')
     .executeTakeFirst();
+}
+
+/** Outputs of the given generations, in position order. */
+export function listOutputs(db: DbOrTx, generationIds: readonly string[]) {
+  return db
+    .selectFrom('generation_outputs')
+    .selectAll()
+    .where('generation_id', 'in', generationIds)
+    .orderBy('position')
+    .execute();
+}
+
+/** Gallery state of the given generations (those ever published). */
+export function listGalleryStates(db: DbOrTx, generationIds: readonly string[]) {
+  return db
+    .selectFrom('gallery_items')
+    .select(['generation_id', 'state', 'published_at'])
+    .where('generation_id', 'in', generationIds)
+    .execute();
+}
+
+/**
+ * The user's generations whose id starts with `prefix` (hex, up to 32 digits without dashes), at most
+ * `limit`. A range over the primary key, so it reads a handful of index entries whatever the table size.
+ */
+export function findIdsByPrefix(db: DbOrTx, userId: string, prefix: string, limit: number) {
+  const bound = (pad: string) => {
+    const hex = (prefix + pad.repeat(32)).slice(0, 32);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+  return db
+    .selectFrom('generations')
+    .select('id')
+    .where('id', '>=', bound('0'))
+    .where('id', '<=', bound('f'))
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .limit(limit)
+    .execute();
 }

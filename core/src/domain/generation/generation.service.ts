@@ -9,7 +9,15 @@ import type { JobQueue } from '../../jobs/job-queue';
 import type { GenerationProvider } from '../../providers/provider';
 import type { ObjectStore } from '../../storage';
 import { resolvePayer, type Space, type User } from '../accounts/accounts.service';
-import { getUsableModel, type Model, quotePrice, validateModelInput } from '../catalog/catalog.service';
+import { FOLLOW_UP_MODELS, type FollowUpKind } from '../catalog/catalog.data';
+import {
+  defaultModelRef,
+  getUsableModel,
+  type Model,
+  quotePrice,
+  validateModelInput,
+} from '../catalog/catalog.service';
+import { mainTextField } from '../catalog/model-request';
 import { holdCredits } from '../credits/credits.service';
 import { activeBlockedTerms } from '../moderation/prompt-blocklist.service';
 import * as repo from './generation.repo';
@@ -32,6 +40,8 @@ export const MAX_ACTIVE_PER_USER = 4;
 export interface CreateRequest {
   model?: string;
   input: Record<string, unknown>;
+  /** A plain prompt, put into the model's main text field when `input` does not fill that field itself. */
+  prompt?: string;
   loras?: { id: string; scale: number }[];
   origin?: GenerationOrigin;
   /** The caller's key for the command: a repeat by the same caller returns its first generation. */
@@ -41,6 +51,8 @@ export interface CreateRequest {
 export interface Actor {
   user: User;
   space: Space | null;
+  /** The bot's word that the user administers `space` (team pools limited to admins). */
+  spaceAdmin?: boolean;
 }
 
 /**
@@ -55,8 +67,8 @@ export async function createGeneration(
 ): Promise<{ generation: GenerationView; price: number }> {
   const replay = request.requestKey ? await replayOf(deps, actor, request.requestKey) : null;
   if (replay) return replay;
-  const model = await getUsableModel(deps.db, request.model ?? actor.user.settings.defaultModel);
-  const input = validateModelInput(model, request.input);
+  const model = await getUsableModel(deps.db, request.model ?? defaultModelRef(actor.user.settings));
+  const input = validateModelInput(model, withPrompt(model, request));
   checkBlocklist(await activeBlockedTerms(deps.db, deps.config), model, input);
   for (const field of model.fields) {
     const ref = input[field.name];
@@ -139,7 +151,7 @@ export async function acceptGeneration(
           },
         );
       }
-      const accountId = await resolvePayer(tx, actor.user.id, actor.space);
+      const accountId = await resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin);
       const holdId = randomUUID();
       const generation = await repo.insertGeneration(tx, {
         id,
@@ -170,6 +182,7 @@ export async function acceptGeneration(
         reference: `generation:${id}`,
         idempotencyKey: `generation:${id}`,
         modelId: work.modelId,
+        spaceAdmin: actor.spaceAdmin ?? false,
       });
       return generation;
     });
@@ -187,10 +200,22 @@ export async function acceptGeneration(
 
 /** Says what a request would cost and whether it is valid, holding nothing. */
 export async function quoteGeneration(deps: GenerationDeps, actor: Actor, request: CreateRequest) {
-  const model = await getUsableModel(deps.db, request.model ?? actor.user.settings.defaultModel);
-  const input = validateModelInput(model, request.input);
+  const model = await getUsableModel(deps.db, request.model ?? defaultModelRef(actor.user.settings));
+  const input = validateModelInput(model, withPrompt(model, request));
   checkBlocklist(await activeBlockedTerms(deps.db, deps.config), model, input);
   return { modelId: model.id, modelName: model.name, price: quotePrice(model, input) };
+}
+
+function withPrompt(model: Model, request: CreateRequest): Record<string, unknown> {
+  const prompt = request.prompt?.trim();
+  if (!prompt) return request.input;
+  const field = mainTextField(model);
+  if (!field) {
+    throw AppError.invalidInput(`${model.name} takes no text prompt; leave the words out`, {
+      prompt: ['this model takes no prompt'],
+    });
+  }
+  return field.name in request.input ? request.input : { ...request.input, [field.name]: prompt };
 }
 
 function firstText(model: Model, input: Record<string, unknown>): string | null {
@@ -198,7 +223,12 @@ function firstText(model: Model, input: Record<string, unknown>): string | null 
   return field ? String(input[field.name]) : null;
 }
 
-function checkBlocklist(blocklist: readonly string[], model: Model, input: Record<string, unknown>): void {
+/** PROMPT_BLOCKED when any text field contains a blocked word or phrase (checked before anything is held). */
+export function checkBlocklist(
+  blocklist: readonly string[],
+  model: Model,
+  input: Record<string, unknown>,
+): void {
   if (blocklist.length === 0) return;
   const texts = model.fields
     .filter((f) => f.type === 'text')
@@ -268,3 +298,71 @@ export async function rerollGeneration(
     original.id,
   );
 }
+
+/** How far Vary moves from the source image (FLUX image-to-image strength: 1 repaints freely). */
+export const VARY_STRENGTH = 0.75;
+
+/**
+ * Runs a follow-up on one of the user's finished images, as a new (charged) generation: Animate and
+ * Make 3D and Upscale take the image; Vary redraws it with the same prompt. CONFLICT, in words, when
+ * the generation does not offer it (see GenerationView.followUps).
+ */
+export async function followUpGeneration(
+  deps: GenerationDeps,
+  actor: Actor,
+  id: string,
+  kind: FollowUpKind,
+  opts: { requestKey?: RequestKey; origin?: GenerationOrigin } = {},
+) {
+  const row = await ownedGeneration(deps.db, actor.user.id, id);
+  const view = await viewOf(deps, row);
+  const offer = view.followUps[kind];
+  if (!offer) {
+    throw new AppError('CONFLICT', `This result offers no ${FOLLOW_UP_WORDS[kind]}`, { followUp: kind });
+  }
+  const input: Record<string, unknown> =
+    kind === 'vary'
+      ? { image_url: view.id, prompt: view.prompt, strength: VARY_STRENGTH }
+      : { image_url: view.id };
+  return createGeneration(deps, actor, {
+    model: FOLLOW_UP_MODELS[kind],
+    input,
+    origin: opts.origin ?? row.origin,
+    ...(opts.requestKey ? { requestKey: opts.requestKey } : {}),
+  });
+}
+
+const FOLLOW_UP_WORDS: Record<FollowUpKind, string> = {
+  animate: 'animation',
+  make3d: '3D model',
+  upscale: 'upscale',
+  vary: 'variation',
+};
+
+/**
+ * A generation id as typed: the full UUID, or the 6-8 characters shown in chat. NOT_FOUND when none
+ * of the user's generations matches; INVALID_INPUT when several do (type more of it).
+ */
+export async function resolveGenerationRef(db: DbOrTx, userId: string, ref: string): Promise<string> {
+  const value = ref.trim().toLowerCase().replace(/^#/, '');
+  if (UUID.test(value)) return (await ownedGeneration(db, userId, value)).id;
+  if (!/^[0-9a-f]{6,8}$/.test(value)) {
+    throw AppError.invalidInput(`"${ref.trim()}" is not an id; ids look like 1a2b3c4d`, {
+      ref: ['not an id'],
+    });
+  }
+  const matches = await repo.findIdsByPrefix(db, userId, value, 2);
+  if (matches.length === 0) {
+    throw new AppError('NOT_FOUND', `None of your generations has the id ${value}`, {
+      fieldErrors: { ref: ['no match'] },
+    });
+  }
+  if (matches.length > 1) {
+    throw AppError.invalidInput(`Several of your generations start with ${value}; type more of the id`, {
+      ref: ['ambiguous'],
+    });
+  }
+  return matches[0]!.id;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

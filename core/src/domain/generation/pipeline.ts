@@ -50,10 +50,15 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
   if (row?.status !== 'queued') return;
   const model = endpointOf(row);
   let requestId: string;
+  let queuePosition: number | null | undefined;
   try {
     const input = await providerInput(deps, row);
     const webhookUrl = deps.config.publicUrl ? `${deps.config.publicUrl}/webhooks/fal` : undefined;
-    ({ requestId } = await deps.provider.submit({ endpoint: model.endpoint, input, webhookUrl }));
+    ({ requestId, queuePosition } = await deps.provider.submit({
+      endpoint: model.endpoint,
+      input,
+      webhookUrl,
+    }));
   } catch (error) {
     if (error instanceof ProviderUnavailableError) {
       const attempts =
@@ -72,7 +77,7 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
     }
     throw error;
   }
-  const submitted = await repo.markSubmitted(deps.db, row.id, requestId);
+  const submitted = await repo.markSubmitted(deps.db, row.id, requestId, queuePosition ?? null);
   if (!submitted) return;
   await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
   await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });

@@ -80,6 +80,21 @@ export function listVisibleLoras(db: DbOrTx, userId: string, spaceId: string | n
     .execute();
 }
 
+/** A LoRA the user may use, by name (case-insensitive): their own first, then the newest shared one. */
+export function findVisibleLoraByName(db: DbOrTx, name: string, userId: string, spaceId: string | null) {
+  return db
+    .selectFrom('loras')
+    .selectAll('loras')
+    .select((eb) => [(spaceId ? sharedWith(eb, spaceId) : eb.val(false)).as('shared_here')])
+    .where((eb) => eb(eb.fn('lower', ['name']), '=', name.trim().toLowerCase()))
+    .where('deleted_at', 'is', null)
+    .where(visibleTo(userId, spaceId))
+    .orderBy((eb) => eb.case().when('loras.user_id', '=', userId).then(0).else(1).end())
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** One LoRA the user may use (own, or shared with the space), or undefined. */
 export function findVisibleLora(db: DbOrTx, id: string, userId: string, spaceId: string | null) {
   return db

@@ -147,6 +147,43 @@ export async function listLoras(deps: Pick<GenerationDeps, 'db'>, actor: Actor):
   return rows.map((r) => toView(r, actor.user.id));
 }
 
+/** A LoRA the user may pick by name (their own, or one shared with the space); NOT_FOUND in words. */
+export async function findLoraByName(
+  deps: Pick<GenerationDeps, 'db'>,
+  actor: Actor,
+  name: string,
+): Promise<LoraView> {
+  const row = await repo.findVisibleLoraByName(deps.db, name, actor.user.id, actor.space?.id ?? null);
+  if (!row) {
+    throw new AppError(
+      'NOT_FOUND',
+      `There is no LoRA called "${name.trim()}" among yours or those shared here`,
+      {
+        fieldErrors: { loras: [`unknown LoRA "${name.trim()}"`] },
+      },
+    );
+  }
+  return toView(row, actor.user.id);
+}
+
+/** A LoRA by name that can be used now: INVALID_INPUT, in words, while it trains or after it failed. */
+export async function findUsableLora(
+  deps: Pick<GenerationDeps, 'db'>,
+  actor: Actor,
+  name: string,
+): Promise<LoraView> {
+  const lora = await findLoraByName(deps, actor, name);
+  if (lora.status === 'training') {
+    throw AppError.invalidInput(`The LoRA "${lora.name}" is still training`, { loras: ['still training'] });
+  }
+  if (lora.status === 'failed') {
+    throw AppError.invalidInput(`The LoRA "${lora.name}" is not usable: its training failed`, {
+      loras: ['training failed'],
+    });
+  }
+  return lora;
+}
+
 /** Deletes one of the user's LoRAs and its weights; shared copies stop working too. */
 export async function deleteLora(
   deps: Pick<GenerationDeps, 'db' | 'storage'>,

@@ -166,7 +166,11 @@ export function createFalProvider(options: FalProviderOptions): GenerationProvid
       try {
         const queued = await fal.queue.submit(endpoint, { input, ...(webhookUrl ? { webhookUrl } : {}) });
         log.debug('fal request submitted', { endpoint, requestId: queued.request_id });
-        return { requestId: queued.request_id };
+        const position = (queued as { queue_position?: unknown }).queue_position;
+        return {
+          requestId: queued.request_id,
+          queuePosition: typeof position === 'number' ? position : null,
+        };
       } catch (err) {
         throw fail(err, 'submit');
       }

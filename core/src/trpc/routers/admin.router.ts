@@ -138,7 +138,11 @@ export const adminRouter = router({
     .input(z.strictObject({ spaceId: z.uuid() }))
     .mutation(async ({ ctx, input }) => {
       await getSpace(ctx.deps.db, input.spaceId);
-      const accountId = await ensureTeamAccount(ctx.deps.db, input.spaceId);
+      const accountId = await ensureTeamAccount(
+        ctx.deps.db,
+        input.spaceId,
+        ctx.deps.config.teamStarterCredits,
+      );
       return getBalance(ctx.deps.db, accountId);
     }),
 
@@ -147,7 +151,7 @@ export const adminRouter = router({
       z.strictObject({
         accountId: z.uuid(),
         reason,
-        spenders: z.enum(['all_members', 'listed_members']).optional(),
+        spenders: z.enum(['all_members', 'listed_members', 'space_admins']).optional(),
         memberMonthlyCap: z.number().int().min(0).max(100_000_000).nullable().optional(),
         allowedModels: z.array(z.string().min(1).max(200)).max(100).nullable().optional(),
         listedSpenders: z.array(z.uuid()).max(10_000).optional(),

@@ -1,27 +1,25 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import {
-  ackDeliveries,
-  claimDeliveries,
-  loadDeliveries,
-  releaseDeliveries,
-} from '../../domain/generation/deliveries.service';
-import { ACTIVE_STATUSES } from '../../domain/generation/generation.repo';
+import { ackDeliveries, streamDeliveries } from '../../domain/generation/deliveries.service';
 import {
   createGeneration,
+  followUpGeneration,
   getGeneration,
-  ownedGeneration,
   quoteGeneration,
   rerollGeneration,
+  resolveGenerationRef,
 } from '../../domain/generation/generation.service';
+import { planGeneration } from '../../domain/generation/generation-plan';
+import { followGeneration } from '../../domain/generation/generation-progress';
 import { cancelGeneration } from '../../domain/generation/pipeline';
 import type { RequestKey } from '../../domain/generation/request-keys';
-import type { AtelierEvent } from '../../events/event-bus';
 import { router, serviceProcedure, userProcedure } from '../trpc';
 
 const requestInput = z.strictObject({
   model: z.string().trim().min(1).max(200).optional(),
   input: z.record(z.string(), z.unknown()),
+  /** A plain prompt for the model's main text field (when `input` does not fill it). */
+  prompt: z.string().max(10_000).optional(),
   loras: z
     .array(z.strictObject({ id: z.uuid(), scale: z.number().min(0).max(2).default(1) }))
     .max(3)
@@ -49,9 +47,38 @@ export function scopedRequestKey(
   return key === undefined ? undefined : { scope: ctx.requestScope, key };
 }
 
-const LEASE_RECHECK_MS = 15_000;
-const sleep = (ms: number) =>
-  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+const planInput = z.strictObject({
+  model: z.string().trim().min(1).max(200).optional(),
+  prompt: z.string().max(10_000).optional(),
+  options: z
+    .strictObject({
+      size: z.string().trim().min(1).max(40).optional(),
+      count: z.number().int().min(1).max(100).optional(),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional(),
+      negative: z.string().max(10_000).optional(),
+      fields: z
+        .record(z.string().min(1).max(64), z.union([z.string().max(10_000), z.number(), z.boolean()]))
+        .optional(),
+    })
+    .optional(),
+  files: z
+    .array(
+      z.strictObject({ kind: z.enum(['image', 'audio', 'video', 'archive']), uploadId: z.uuid().optional() }),
+    )
+    .max(4)
+    .optional(),
+  loras: z
+    .array(
+      z.strictObject({ name: z.string().trim().min(1).max(40), scale: z.number().min(0).max(2).optional() }),
+    )
+    .max(3)
+    .optional(),
+});
 
 export const generationsRouter = router({
   /** Validates, prices and accepts a generation; the price is held until it ends. */
@@ -61,7 +88,7 @@ export const generationsRouter = router({
       const { origin: where, requestKey, ...request } = input;
       return createGeneration(
         ctx.deps,
-        { user: ctx.user, space: ctx.space },
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
         {
           ...request,
           requestKey: scopedRequestKey(ctx, requestKey),
@@ -73,12 +100,59 @@ export const generationsRouter = router({
   /** What a request would cost, checked like create, holding nothing. */
   quote: userProcedure
     .input(requestInput)
-    .query(({ ctx, input }) => quoteGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input)),
+    .query(({ ctx, input }) =>
+      quoteGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input),
+    ),
+
+  /**
+   * Which model runs a chat request, with what input and at what price, holding and uploading
+   * nothing: the prompt goes into the model's main text field; a category word ('3d', 'music'...)
+   * picks the category's model that fits; an attached file or a LoRA moves to a model that takes it
+   * (`note` says so). INVALID_INPUT in words (and `details.needs`) for what a model still needs.
+   */
+  plan: userProcedure
+    .input(planInput)
+    .query(({ ctx, input }) =>
+      planGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input),
+    ),
 
   get: userProcedure.input(id).query(({ ctx, input }) => getGeneration(ctx.deps, ctx.user.id, input.id)),
 
+  /** A typed id (full, or the 6-8 characters shown in chat) as the full id of one of the caller's generations. */
+  resolveId: userProcedure
+    .input(z.strictObject({ ref: z.string().trim().min(1).max(64) }))
+    .query(async ({ ctx, input }) => ({
+      id: await resolveGenerationRef(ctx.deps.db, ctx.user.id, input.ref),
+    })),
+
+  /** Runs one of a result's follow-ups (see GenerationView.followUps) as a new, charged generation. */
+  followUp: userProcedure
+    .input(
+      id.extend({
+        kind: z.enum(['animate', 'make3d', 'upscale', 'vary']),
+        origin: originInput,
+        requestKey: requestKeyInput,
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      followUpGeneration(
+        ctx.deps,
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+        input.id,
+        input.kind,
+        {
+          ...(input.requestKey ? { requestKey: scopedRequestKey(ctx, input.requestKey) } : {}),
+          ...(input.origin ? { origin: { ...input.origin, platform: ctx.platform } } : {}),
+        },
+      ),
+    ),
+
   cancel: userProcedure.input(id).mutation(async ({ ctx, input }) => {
-    await cancelGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id);
+    await cancelGeneration(
+      ctx.deps,
+      { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+      input.id,
+    );
     return getGeneration(ctx.deps, ctx.user.id, input.id);
   }),
 
@@ -86,31 +160,16 @@ export const generationsRouter = router({
   reroll: userProcedure
     .input(id.extend({ origin: originInput, requestKey: requestKeyInput }))
     .mutation(({ ctx, input }) =>
-      rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, {
+      rerollGeneration(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.id, {
         requestKey: scopedRequestKey(ctx, input.requestKey),
         origin: input.origin ? { ...input.origin, platform: ctx.platform } : undefined,
       }),
     ),
 
   /** Server-sent state of one generation (status, queue position, percent) until it ends. */
-  progress: userProcedure.input(id).subscription(async function* ({ ctx, input, signal }) {
-    await ownedGeneration(ctx.deps.db, ctx.user.id, input.id);
-    const isMine = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'generation' }> =>
-      e.type === 'generation' && e.generationId === input.id;
-    const events = ctx.deps.events.stream(isMine, signal)[Symbol.asyncIterator]();
-    try {
-      let view = await getGeneration(ctx.deps, ctx.user.id, input.id);
-      yield view;
-      while (ACTIVE_STATUSES.includes(view.status)) {
-        const next = await events.next();
-        if (next.done) return;
-        view = await getGeneration(ctx.deps, ctx.user.id, input.id);
-        yield view;
-      }
-    } finally {
-      await events.return?.();
-    }
-  }),
+  progress: userProcedure
+    .input(id)
+    .subscription(({ ctx, input, signal }) => followGeneration(ctx.deps, ctx.user.id, input.id, signal)),
 });
 
 export const deliveriesRouter = router({
@@ -119,36 +178,8 @@ export const deliveriesRouter = router({
    * At-least-once: a bot acknowledges what it posted; whatever it did not is sent again on reconnect.
    */
   stream: serviceProcedure.subscription(async function* ({ ctx, signal }) {
-    const platform = ctx.service.platform;
-    const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' }> =>
-      e.type === 'delivery' && e.platform === platform;
-    // Listen before the first claim so nothing committed in between is missed.
-    const events = ctx.deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
-    const handedOut: number[] = [];
-    let nextEvent = events.next();
-    try {
-      while (!signal?.aborted) {
-        for (;;) {
-          const ids = await claimDeliveries(ctx.deps.db, platform);
-          for (const delivery of await loadDeliveries(ctx.deps.db, ctx.deps.storage, platform, ids)) {
-            handedOut.push(delivery.deliveryId);
-            yield tracked(String(delivery.deliveryId), delivery);
-          }
-          if (ids.length < 50) break;
-        }
-        // Wake on news, or now and then to pick up leases a crashed connection left to expire.
-        const woke = await Promise.race([nextEvent, sleep(LEASE_RECHECK_MS)]);
-        if (woke === 'timeout') continue;
-        if (woke.done) return;
-        nextEvent = events.next();
-      }
-    } finally {
-      await events.return?.();
-      // A clean disconnect hands back what was not acknowledged. Best effort: if this fails (say,
-      // during shutdown) the leases simply expire.
-      await releaseDeliveries(ctx.deps.db, platform, handedOut).catch((error: unknown) =>
-        ctx.logger.warn('could not release delivery leases; they will expire', { error: String(error) }),
-      );
+    for await (const delivery of streamDeliveries(ctx.deps, ctx.service.platform, signal)) {
+      yield tracked(String(delivery.deliveryId), delivery);
     }
   }),
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   deleteLora,
+  findLoraByName,
   listLoras,
   quoteLoraTraining,
   setLoraShared,
@@ -25,7 +26,7 @@ export const loraRouter = router({
     .mutation(({ ctx, input }) =>
       trainLora(
         ctx.deps,
-        { user: ctx.user, space: ctx.space },
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
         {
           ...input,
           requestKey: scopedRequestKey(ctx, input.requestKey),
@@ -40,16 +41,30 @@ export const loraRouter = router({
     .input(z.strictObject({ steps: z.number().int().positive().optional() }).default({}))
     .query(({ input }) => ({ price: quoteLoraTraining(input.steps) })),
 
-  list: userProcedure.query(({ ctx }) => listLoras(ctx.deps, { user: ctx.user, space: ctx.space })),
+  list: userProcedure.query(({ ctx }) =>
+    listLoras(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }),
+  ),
+
+  /** A LoRA by name (case-insensitive): the caller's own first, else one shared with this space. */
+  find: userProcedure
+    .input(z.strictObject({ name: z.string().trim().min(1).max(40) }))
+    .query(({ ctx, input }) =>
+      findLoraByName(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.name),
+    ),
 
   delete: userProcedure.input(z.strictObject({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
-    await deleteLora(ctx.deps, { user: ctx.user, space: ctx.space }, input.id);
+    await deleteLora(ctx.deps, { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin }, input.id);
     return { id: input.id, deleted: true };
   }),
 
   share: userProcedure
     .input(z.strictObject({ id: z.uuid(), shared: z.boolean() }))
     .mutation(({ ctx, input }) =>
-      setLoraShared(ctx.deps, { user: ctx.user, space: ctx.space }, input.id, input.shared),
+      setLoraShared(
+        ctx.deps,
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+        input.id,
+        input.shared,
+      ),
     ),
 });

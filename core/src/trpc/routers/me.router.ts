@@ -5,17 +5,26 @@ import {
   redeemLinkCode,
   updateSettings,
 } from '../../domain/accounts/accounts.service';
-import { DEFAULT_MODEL_ID } from '../../domain/catalog/catalog.data';
+import { defaultModelFor } from '../../domain/catalog/catalog.service';
 import { router, userProcedure } from '../trpc';
 
 export const meRouter = router({
-  get: userProcedure.query(async ({ ctx }) => ({
-    user: ctx.user,
-    space: ctx.space,
-    identities: await listIdentities(ctx.deps.db, ctx.user.id),
-    /** The model a request without one uses: the user's choice, else the catalog default. */
-    defaultModelId: ctx.user.settings.defaultModel ?? DEFAULT_MODEL_ID,
-  })),
+  get: userProcedure.query(async ({ ctx }) => {
+    const [identities, defaultModel] = await Promise.all([
+      listIdentities(ctx.deps.db, ctx.user.id),
+      defaultModelFor(ctx.deps.db, ctx.user.settings),
+    ]);
+    return {
+      user: ctx.user,
+      space: ctx.space,
+      /** Whether the bot said the caller administers this space (team policy). */
+      spaceAdmin: ctx.spaceAdmin,
+      identities,
+      /** The model a request without one uses: the user's choice, else the catalog default. */
+      defaultModelId: defaultModel.id,
+      defaultModel: { id: defaultModel.id, name: defaultModel.name, enabled: defaultModel.enabled },
+    };
+  }),
 
   updateSettings: userProcedure
     .input(

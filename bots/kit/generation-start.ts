@@ -2,6 +2,7 @@ import type { GenerationView } from './core-client';
 import type { CommandContext, MessageRef } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
 import { isFinal, type ProgressState, progressReply } from './progress';
+import type { Reply } from './reply';
 
 /** Where core writes the delivery: the chat and the progress message, which the result replies to. */
 export interface Origin {
@@ -14,7 +15,8 @@ export interface Origin {
 export interface GenerationStart {
   /** From a quote: named before anything is held. */
   modelName: string;
-  price: number;
+  /** null when core names it only as it accepts the job (follow-ups). */
+  price: number | null;
   note?: string;
   /** Deliver to the user's direct chat. */
   private?: boolean;
@@ -36,7 +38,7 @@ const WATCH_LIMIT_MS = 60 * 60_000;
  * the progress message with the reason. Returns the generation id, or null when refused.
  */
 export async function startGeneration(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   start: GenerationStart,
 ): Promise<string | null> {
@@ -51,11 +53,22 @@ export async function startGeneration(
       ...(start.private ? { private: true } : {}),
     });
   } catch (error) {
-    await rt.progress.finish(ref, await errorReply(rt, ctx, error, 'generate'), ctx.edit);
+    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'generate'));
     return null;
   }
-  watchProgress(rt, ctx, created.generation.id, ref, { ...start, price: created.price });
+  watchProgress(runtime, ctx, created.generation.id, ref, { ...start, price: created.price });
   return created.generation.id;
+}
+
+/** Ends the progress message, or posts the outcome anew when it can no longer be edited. */
+export async function finishOrPost(
+  runtime: KitRuntime,
+  ctx: CommandContext,
+  ref: MessageRef,
+  reply: Reply,
+): Promise<void> {
+  if (await runtime.progress.finish(ref, reply, ctx.edit)) return;
+  await ctx.post(reply);
 }
 
 /**
@@ -63,13 +76,13 @@ export async function startGeneration(
  * delivery (which posts the media first); failures are shown at once.
  */
 export function watchProgress(
-  rt: KitRuntime,
+  runtime: KitRuntime,
   ctx: CommandContext,
   generationId: string,
   ref: MessageRef,
   meta: Pick<GenerationStart, 'modelName' | 'price' | 'note' | 'private' | 'deliveredHere'>,
 ): void {
-  const client = rt.core.as(ctx.actor);
+  const client = runtime.core.as(ctx.actor);
   let done = false;
   let resolveEnded: () => void = () => {};
   const ended = new Promise<void>((resolve) => {
@@ -80,7 +93,7 @@ export function watchProgress(
     done = true;
     clearTimeout(limit);
     subscription.unsubscribe();
-    rt.subscriptions.delete(handle);
+    runtime.subscriptions.delete(handle);
     resolveEnded();
   };
   const handle = { unsubscribe: stop };
@@ -93,6 +106,7 @@ export function watchProgress(
     queuePosition: view.queuePosition,
     progress: view.progress,
     failureReason: view.failureReason,
+    generationId,
     ...(meta.private ? { sentPrivately: true } : {}),
   });
   const subscription = client.generations.progress.subscribe(
@@ -102,26 +116,31 @@ export function watchProgress(
         if (done) return;
         const state = stateOf(view);
         if (!isFinal(view.status)) {
-          rt.progress.update(ref, progressReply(state, meta.note), ctx.edit);
+          runtime.progress.update(ref, progressReply(state, meta.note), ctx.edit);
           return;
         }
         stop();
-        if (view.status !== 'succeeded' || meta.deliveredHere === false) {
-          void rt.progress.finish(ref, progressReply(state), ctx.edit);
+        if (view.status !== 'succeeded') {
+          runtime.background(finishOrPost(runtime, ctx, ref, progressReply(state)));
+          return;
+        }
+        if (meta.deliveredHere === false) {
+          void runtime.progress.finish(ref, progressReply(state), ctx.edit);
           return;
         }
         // The delivery normally closes it; a replayed request whose delivery went out long ago does not.
-        rt.later(DELIVERY_GRACE_MS, () => {
-          if (!rt.progress.isFinished(ref)) void rt.progress.finish(ref, progressReply(state), ctx.edit);
+        runtime.later(DELIVERY_GRACE_MS, () => {
+          if (!runtime.progress.isFinished(ref))
+            void runtime.progress.finish(ref, progressReply(state), ctx.edit);
         });
       },
       onError(error) {
-        rt.logger.debug('progress subscription ended', { generationId, error: String(error) });
+        runtime.logger.debug('progress subscription ended', { generationId, error: String(error) });
         stop();
       },
       onComplete: stop,
     },
   );
-  rt.subscriptions.add(handle);
-  rt.background(ended);
+  runtime.subscriptions.add(handle);
+  runtime.background(ended);
 }
