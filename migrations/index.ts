@@ -5,6 +5,7 @@ import * as deliveryLeases from './2026-11-24-03-delivery-leases';
 import * as scopedRequestKeys from './2026-12-01-01-scoped-request-keys';
 import * as teamPools from './2026-12-01-03-team-pools';
 import * as webBillingModeration from './2026-12-01-04-web-billing-moderation';
+import * as signInLinkGeneration from './2026-12-01-08-sign-in-link-generation';
 
 /** Every migration, in order. A new migration file is added here too (names sort by date). */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-01-scoped-request-keys': scopedRequestKeys,
   '2026-12-01-03-team-pools': teamPools,
   '2026-12-01-04-web-billing-moderation': webBillingModeration,
+  '2026-12-01-08-sign-in-link-generation': signInLinkGeneration,
 };
