@@ -118,7 +118,7 @@ export function ModelForm(props: ModelFormProps) {
         </fieldset>
       )}
       <p className="studio-price" aria-live="polite">
-        {price === null ? 'Price: —' : `Price: ${formatCredits(price)}`}
+        {price === null ? `Price: from ${formatCredits(model.basePrice)}` : `Price: ${formatCredits(price)}`}
       </p>
       {(insufficient || submitProblem?.code === 'INSUFFICIENT_CREDITS') && balance && (
         <div className="notice notice-error" role="alert">
