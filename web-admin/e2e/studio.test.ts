@@ -140,7 +140,7 @@ describe('the web studio', () => {
           await page.reload();
           return history(page).getByRole('listitem').first().textContent();
         },
-        { timeout: 60_000, intervals: [1000] },
+        { timeout: 60_000, interval: 1000 },
       )
       .toContain('a quiet harbour');
     expect(await history(page).getByRole('listitem').first().textContent()).toContain('from Telegram');
