@@ -3,13 +3,14 @@ import { benchGeneration } from './generation.bench';
 import { benchHistory } from './history.bench';
 import { benchKit } from './kit.bench';
 import { benchLogin } from './login.bench';
+import { benchStudio } from './studio.bench';
 import { benchDatabase } from './support';
 import { benchTelegram } from './telegram.bench';
 import { benchTrpc } from './trpc.bench';
 import { benchWeb } from './web.bench';
 
 /**
- * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, kit, login, telegram, trpc, web (default: all).
+ * `npm run bench [name...]`: prints figures; asserts nothing. Names: credits, generation, history, kit, login, studio, telegram, trpc, web (default: all).
  * BENCH_SECONDS sets each measurement's duration; BENCH_DATABASE_URL uses an existing server.
  */
 const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => Promise<void>> = {
@@ -18,6 +19,7 @@ const suites: Record<string, (db: Awaited<ReturnType<typeof benchDatabase>>) => 
   history: benchHistory,
   kit: benchKit,
   login: benchLogin,
+  studio: benchStudio,
   telegram: benchTelegram,
   trpc: benchTrpc,
   web: benchWeb,

@@ -1,4 +1,6 @@
 import { commandHandler, textValue } from './command-handler';
+import type { CoreClient } from './core-client';
+import type { CommandContext } from './kit.types';
 import { resolveGenerationId } from './library.commands';
 import { link, say } from './reply';
 import { replySecret } from './secret-reply';
@@ -14,18 +16,31 @@ export const webCommand = commandHandler({
   async run(runtime, ctx, args) {
     const client = runtime.core.as(ctx.actor);
     const generationId = args.id ? await resolveGenerationId(client, args.id) : undefined;
-    const { url, expiresAt } = await client.auth.createSignInLink.mutate({
-      purpose: 'web',
-      ...(generationId ? { generationId } : {}),
-    });
-    await replySecret(
-      ctx,
-      say(
-        generationId ? 'Continue on the web: ' : 'Open the studio: ',
-        link(url),
-        `\nThe link signs you in; it is yours alone and works once, for ${minutesUntil(expiresAt)} minutes.`,
-      ),
-      'a sign-in link for the web studio',
-    );
+    await sendStudioLink(client, ctx, generationId);
   },
 });
+
+/**
+ * Sends the presser a fresh sign-in link to the studio, privately (a result's "Continue on web"
+ * button and /web): made at the moment it is asked for, since a link lives 15 minutes and a result
+ * stays in the chat for good.
+ */
+export async function sendStudioLink(
+  client: CoreClient,
+  ctx: CommandContext,
+  generationId: string | undefined,
+): Promise<void> {
+  const { url, expiresAt } = await client.auth.createSignInLink.mutate({
+    purpose: 'web',
+    ...(generationId ? { generationId } : {}),
+  });
+  await replySecret(
+    ctx,
+    say(
+      generationId ? 'Continue on the web: ' : 'Open the studio: ',
+      link(url),
+      `\nThe link signs you in; it is yours alone and works once, for ${minutesUntil(expiresAt)} minutes.`,
+    ),
+    'a sign-in link for the web studio',
+  );
+}
