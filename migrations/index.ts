@@ -7,6 +7,7 @@ import * as hardening from './2026-12-01-02-hardening';
 import * as teamPools from './2026-12-01-03-team-pools';
 import * as webBillingModeration from './2026-12-01-04-web-billing-moderation';
 import * as slackInstallations from './2026-12-01-05-slack-installations';
+import * as signInLinkGeneration from './2026-12-01-08-sign-in-link-generation';
 
 /** Every migration, in order. A new migration file is added here too (names sort by date). */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01-03-team-pools': teamPools,
   '2026-12-01-04-web-billing-moderation': webBillingModeration,
   '2026-12-01-05-slack-installations': slackInstallations,
+  '2026-12-01-08-sign-in-link-generation': signInLinkGeneration,
 };

@@ -15,6 +15,7 @@ const GENERATION_VERBS = {
   c: 'cancel',
   x: 'upscale',
   v: 'vary',
+  w: 'web',
 } as const;
 
 export type GenerationVerb = (typeof GENERATION_VERBS)[keyof typeof GENERATION_VERBS];

@@ -15,6 +15,7 @@ import type { KitRuntime } from './kit-runtime';
 import { deleteGeneration, historyPage, publishGeneration, unpublishGeneration } from './library.commands';
 import { modelPicker, pickerData } from './models.command';
 import { credits } from './reply';
+import { sendStudioLink } from './web.command';
 
 const NOT_YOURS = 'Only the person who made this can use its buttons (or it was deleted).';
 const DID_NOT_START = 'That did not start; the message below says why.';
@@ -117,6 +118,8 @@ async function onGeneration(
     case 'show':
       await ctx.reply(generationReply(generation));
       return;
+    case 'web':
+      return sendStudioLink(client, ctx, generation.id);
   }
 }
 

@@ -23,6 +23,7 @@ import { loraCommand } from './lora.commands';
 import { modelsCommand } from './models.command';
 import { say } from './reply';
 import { teamCommand } from './team.commands';
+import { webCommand } from './web.command';
 
 const helpCommand = commandHandler({
   parse: (parsed) => ({ topic: textValue(parsed, 'command') }),
@@ -40,6 +41,7 @@ export const HANDLERS: Record<CommandName, CommandHandler<any>> = {
   credits: creditsCommand,
   team: teamCommand,
   buy: buyCommand,
+  web: webCommand,
   history: historyCommand,
   show: showCommand,
   publish: libraryCommand(publishGeneration),

@@ -13,6 +13,7 @@ export type CommandName =
   | 'credits'
   | 'team'
   | 'buy'
+  | 'web'
   | 'history'
   | 'show'
   | 'publish'

@@ -196,6 +196,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
   },
   {
+    name: 'web',
+    aliases: ['studio'],
+    usage: '/web [id]',
+    summary: 'A private link that signs you in to the web studio (with an id: opens that result)',
+    visibility: 'ephemeral',
+    options: [generationId('A result to open on the web', false)],
+  },
+  {
     name: 'history',
     aliases: ['mine'],
     usage: '/history [page]',

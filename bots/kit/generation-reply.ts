@@ -85,6 +85,7 @@ export function resultActions(generation: GenerationView): ActionRow[] {
     button('Reroll', on('reroll')),
     published ? button('Unpublish', on('unpublish')) : button('Publish', on('publish')),
     button('Favorite model', on('favorite')),
+    button('Continue on web', on('web')),
   ];
   // Core says which apply (an image result, a model switched on, Vary only with a prompt).
   const offers = generation.followUps;

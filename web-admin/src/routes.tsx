@@ -1,4 +1,4 @@
-import { Navigate, Route, Routes } from 'react-router';
+import { Route, Routes } from 'react-router';
 import { AccountPage } from './pages/account';
 import { AccountsPage } from './pages/accounts';
 import { AuditPage } from './pages/audit';
@@ -13,11 +13,12 @@ import { NotFoundPage } from './pages/not-found';
 import { PurchasesPage } from './pages/purchases';
 import { SignInHelpPage, SignInLinkPage } from './pages/sign-in-link';
 import { StaffLoginPage } from './pages/staff-login';
+import { StudioPage } from './studio/studio-page';
 import { PublicLayout, StaffLayout } from './ui/layout';
 
 /**
  * The app's areas: /admin (staff, password sessions), /billing (users from a bot's sign-in link),
- * /gallery (everyone). /studio (the web studio) joins the user area next to /billing.
+ * /gallery (everyone), /studio (the web studio, for users signed in from a bot's /web link).
  */
 export function AppRoutes() {
   return (
@@ -40,8 +41,7 @@ export function AppRoutes() {
         <Route path="/billing" element={<BillingPage />} />
         <Route path="/billing/success" element={<BillingSuccessPage />} />
         <Route path="/billing/cancel" element={<BillingCancelPage />} />
-        {/* The web studio (/studio) is the next area; until it ships, a /web link lands on the user's credits. */}
-        <Route path="/studio/*" element={<Navigate to="/billing" replace />} />
+        <Route path="/studio" element={<StudioPage />} />
         <Route path="/auth/link" element={<SignInLinkPage />} />
         <Route path="/signin" element={<SignInHelpPage />} />
         <Route path="*" element={<NotFoundPage />} />

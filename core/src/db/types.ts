@@ -192,6 +192,8 @@ export interface SignInLinksTable {
   space_id: string | null;
   space_admin: ColumnType<boolean, boolean | undefined, never>;
   purpose: SignInPurpose;
+  /** The generation a "Continue on web" link opens in the studio. */
+  generation_id: ColumnType<string | null, string | null | undefined, never>;
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: CreatedAt;

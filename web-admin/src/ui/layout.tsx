@@ -123,9 +123,14 @@ export function PublicLayout() {
               <NavLink to="/gallery">Gallery</NavLink>
             </li>
             {signedIn?.kind === 'link' && (
-              <li>
-                <NavLink to="/billing">Credits</NavLink>
-              </li>
+              <>
+                <li>
+                  <NavLink to="/studio">Studio</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/billing">Credits</NavLink>
+                </li>
+              </>
             )}
             {isStaff(signedIn) && (
               <li>

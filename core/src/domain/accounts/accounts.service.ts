@@ -171,29 +171,58 @@ export async function personalAccountId(db: DbOrTx, userId: string): Promise<str
   return account.id;
 }
 
+/** Who the user asked to pay (the web studio's choice); without one, `resolvePayer` decides. */
+export type PayerChoice = 'personal' | 'team';
+
+/**
+ * The space's pool when its policy lets this user spend it (whatever its balance): the listed
+ * members, or the space's admins when the policy says so, or every member; a Slack workspace's pool
+ * always.
+ */
+export async function spendableTeamAccount(
+  db: DbOrTx,
+  userId: string,
+  space: Space | null,
+  spaceAdmin = false,
+): Promise<{ id: string; available: number } | undefined> {
+  if (!space) return undefined;
+  const team = await creditsRepo.findTeamAccount(db, space.id);
+  if (!team) return undefined;
+  if (space.platform === 'slack') return team;
+  const policy = await creditsRepo.findTeamPolicy(db, team.id);
+  const allowed =
+    policy?.spenders === 'listed_members'
+      ? await creditsRepo.isListedSpender(db, team.id, userId)
+      : policy?.spenders !== 'space_admins' || spaceAdmin;
+  return allowed ? team : undefined;
+}
+
 /**
  * Which account pays for a user's job in a space: a Slack workspace always spends its shared pool;
  * elsewhere a funded team pool pays for the members allowed to spend it (listed members, or the
- * space's admins when the policy says so), and the personal account pays otherwise.
+ * space's admins when the policy says so), and the personal account pays otherwise. A `choice`
+ * overrides that within the policy: 'team' only where the pool lets this user spend (FORBIDDEN
+ * otherwise; an empty pool then refuses with INSUFFICIENT_CREDITS when the hold is taken), and
+ * 'personal' anywhere but Slack, whose workspaces always pay from the pool.
  */
 export async function resolvePayer(
   db: DbOrTx,
   userId: string,
   space: Space | null,
   spaceAdmin = false,
+  choice?: PayerChoice,
 ): Promise<string> {
-  if (space) {
-    const team = await creditsRepo.findTeamAccount(db, space.id);
-    if (team && space.platform === 'slack') return team.id;
-    if (team && team.available > 0) {
-      const policy = await creditsRepo.findTeamPolicy(db, team.id);
-      const allowed =
-        policy?.spenders === 'listed_members'
-          ? await creditsRepo.isListedSpender(db, team.id, userId)
-          : policy?.spenders !== 'space_admins' || spaceAdmin;
-      if (allowed) return team.id;
-    }
+  const team = await spendableTeamAccount(db, userId, space, spaceAdmin);
+  if (choice === 'team') {
+    if (!team)
+      throw AppError.forbidden("This space's pool does not pay for your work; pay from your own balance");
+    return team.id;
   }
+  if (team && space?.platform === 'slack') {
+    if (choice === 'personal') throw AppError.forbidden('In a Slack workspace the workspace pool pays');
+    return team.id;
+  }
+  if (team && team.available > 0 && choice !== 'personal') return team.id;
   return personalAccountId(db, userId);
 }
 

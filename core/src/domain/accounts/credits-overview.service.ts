@@ -8,7 +8,7 @@ import {
   type LedgerEntry,
   listLedger,
 } from '../credits/credits.service';
-import { personalAccountId, resolvePayer, type Space } from './accounts.service';
+import { personalAccountId, resolvePayer, type Space, spendableTeamAccount } from './accounts.service';
 import { getTeamPolicy } from './team-policy.service';
 
 export interface CreditsOverview {
@@ -17,6 +17,8 @@ export interface CreditsOverview {
   team: Balance | null;
   /** Which of the two pays for this user's work in this space. */
   payer: 'personal' | 'team';
+  /** Whether the pool's policy lets this user spend it, so they may choose it (the web studio). */
+  teamSpendable: boolean;
   /** This month's spending from the pool against the per-member cap. */
   usage: { used: number; cap: number | null } | null;
 }
@@ -26,16 +28,18 @@ export async function creditsOverview(
   db: DbOrTx,
   userId: string,
   space: Space | null,
+  spaceAdmin = false,
 ): Promise<CreditsOverview> {
   const personal = await getBalance(db, await personalAccountId(db, userId));
   const teamAccount = space ? await creditsRepo.findTeamAccount(db, space.id) : undefined;
-  const payerAccountId = await resolvePayer(db, userId, space);
-  if (!teamAccount) return { personal, team: null, payer: 'personal', usage: null };
+  const payerAccountId = await resolvePayer(db, userId, space, spaceAdmin);
+  if (!teamAccount) return { personal, team: null, payer: 'personal', teamSpendable: false, usage: null };
   const policy = await getTeamPolicy(db, teamAccount.id);
   return {
     personal,
     team: await getBalance(db, teamAccount.id),
     payer: payerAccountId === personal.accountId ? 'personal' : 'team',
+    teamSpendable: (await spendableTeamAccount(db, userId, space, spaceAdmin)) !== undefined,
     usage: { used: await getMemberUsage(db, teamAccount.id, userId), cap: policy.memberMonthlyCap },
   };
 }

@@ -109,6 +109,7 @@ export function insertSignInLink(
     space_id: string | null;
     space_admin: boolean;
     purpose: SignInPurpose;
+    generation_id: string | null;
     expires_at: Date;
   },
 ) {
@@ -123,7 +124,7 @@ export function consumeSignInLink(tx: Tx, tokenHash: string) {
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', new Date())
-    .returning(['user_id', 'space_id', 'space_admin', 'purpose'])
+    .returning(['user_id', 'space_id', 'space_admin', 'purpose', 'generation_id'])
     .executeTakeFirst();
 }
 

@@ -3,6 +3,7 @@ import type { Db } from '../../db/database';
 import type { SignInPurpose } from '../../db/types';
 import { AppError } from '../../errors';
 import { getSpace, getUser, type Space, type User } from '../accounts/accounts.service';
+import { ownedGeneration } from '../generation/generation.service';
 import * as repo from './auth.repo';
 import { openLinkSession, sha256 } from './auth.service';
 
@@ -25,8 +26,16 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
  */
 export async function createSignInLink(
   deps: { db: Db; baseUrl: string },
-  input: { userId: string; space: Space | null; spaceAdmin: boolean; purpose: SignInPurpose },
+  input: {
+    userId: string;
+    space: Space | null;
+    spaceAdmin: boolean;
+    purpose: SignInPurpose;
+    /** A generation of this user to open in the studio ("Continue on web"); NOT_FOUND for anyone else's. */
+    generationId?: string | undefined;
+  },
 ): Promise<{ url: string; expiresAt: Date }> {
+  if (input.generationId !== undefined) await ownedGeneration(deps.db, input.userId, input.generationId);
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + SIGN_IN_LINK_TTL_MS);
   await repo.insertSignInLink(deps.db, {
@@ -35,6 +44,7 @@ export async function createSignInLink(
     space_id: input.space?.id ?? null,
     space_admin: input.space !== null && input.spaceAdmin,
     purpose: input.purpose,
+    generation_id: input.generationId ?? null,
     expires_at: expiresAt,
   });
   return { url: `${deps.baseUrl}/auth/link?token=${token}`, expiresAt };
@@ -75,7 +85,9 @@ export async function redeemSignInLink(db: Db, token: string): Promise<RedeemedL
     user: await getUser(db, link.user_id),
     space: link.space_id ? await getSpace(db, link.space_id) : null,
     spaceAdmin: link.space_admin,
-    redirectTo: LANDING_PATH[link.purpose],
+    redirectTo: link.generation_id
+      ? `${LANDING_PATH.web}?g=${link.generation_id}`
+      : LANDING_PATH[link.purpose],
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestCore } from '../../../../test/support/core';
 import { useTestDatabase } from '../../../../test/support/db';
 import { waitUntil } from '../../../../test/support/wait';
+import { CSRF_HEADER } from '../../wire/csrf-header';
 import { transformer } from '../../wire/transformer';
 import { createWebLogin } from './auth.service';
 
@@ -35,7 +36,7 @@ async function login(username: string, password: string, address: string): Promi
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'x-atelier-csrf': '1',
+      [CSRF_HEADER]: '1',
       'x-forwarded-for': `203.0.113.77, ${address}`,
     },
     body: JSON.stringify(transformer.serialize({ username, password })),

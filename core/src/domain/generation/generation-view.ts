@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../db/database';
-import type { GalleryState, GenerationRow, GenerationStatus, OutputKind } from '../../db/types';
+import type { GalleryState, GenerationRow, GenerationStatus, OutputKind, Platform } from '../../db/types';
 import type { ObjectStore } from '../../storage';
 import { FOLLOW_UP_MODELS, type FollowUpKind } from '../catalog/catalog.data';
 import { listModels, type Model } from '../catalog/catalog.service';
@@ -36,9 +36,13 @@ export interface GenerationView {
   price: number;
   queuePosition: number | null;
   progress: number | null;
+  /** The provider's latest log line while it runs (shown under the progress bar). */
+  lastLog: string | null;
   failureReason: string | null;
   nsfw: boolean;
   rerolledFrom: string | null;
+  /** The chat app (or 'web') the request came from; null for work from before it was recorded. */
+  originPlatform: Platform | null;
   createdAt: Date;
   finishedAt: Date | null;
   outputs: GenerationOutputView[];
@@ -124,9 +128,11 @@ export async function toGenerationViews(
       price: r.price,
       queuePosition: r.queue_position,
       progress: r.progress,
+      lastLog: r.last_log,
       failureReason: r.failure_reason,
       nsfw: r.nsfw,
       rerolledFrom: r.rerolled_from,
+      originPlatform: r.origin.platform ?? null,
       createdAt: r.created_at,
       finishedAt: r.finished_at,
       outputs: mine,

@@ -8,7 +8,7 @@ import { publishEvent } from '../../events/event-bus';
 import type { JobQueue } from '../../jobs/job-queue';
 import type { GenerationProvider } from '../../providers/provider';
 import type { ObjectStore } from '../../storage';
-import { resolvePayer, type Space, type User } from '../accounts/accounts.service';
+import { type PayerChoice, resolvePayer, type Space, type User } from '../accounts/accounts.service';
 import { FOLLOW_UP_MODELS, type FollowUpKind } from '../catalog/catalog.data';
 import {
   defaultModelRef,
@@ -53,6 +53,8 @@ export interface Actor {
   space: Space | null;
   /** The bot's word that the user administers `space` (team pools limited to admins). */
   spaceAdmin?: boolean;
+  /** Who the user chose to pay (the web studio offers it); the space's usual payer otherwise. */
+  payWith?: PayerChoice;
 }
 
 /**
@@ -200,7 +202,7 @@ async function checkLimitsAndPayer(tx: Tx, actor: Actor): Promise<string> {
       },
     );
   }
-  return resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin);
+  return resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin, actor.payWith);
 }
 
 class DryRun extends Error {}

@@ -53,12 +53,19 @@ export const authRouter = router({
         .strictObject({
           purpose: z.enum(['web', 'billing']).default('web'),
           spaceAdmin: z.boolean().default(false),
+          /** One of the user's generations to open in the studio (a chat result's "Continue on web"). */
+          generationId: z.uuid().optional(),
         })
         .default({ purpose: 'web', spaceAdmin: false }),
     )
     .output(signInLinkView)
     .mutation(({ ctx, input }) =>
-      createSignInLink(ctx.deps, { userId: ctx.user.id, space: ctx.space, ...input }),
+      createSignInLink(ctx.deps, {
+        userId: ctx.user.id,
+        space: ctx.space,
+        ...input,
+        spaceAdmin: input.spaceAdmin || ctx.spaceAdmin,
+      }),
     ),
 
   /**

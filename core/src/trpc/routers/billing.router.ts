@@ -19,7 +19,7 @@ export const billingRouter = router({
       createSignInLink(ctx.deps, {
         userId: ctx.user.id,
         space: ctx.space,
-        spaceAdmin: input.spaceAdmin,
+        spaceAdmin: input.spaceAdmin || ctx.spaceAdmin,
         purpose: 'billing',
       }),
     ),

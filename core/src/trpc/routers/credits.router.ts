@@ -4,7 +4,9 @@ import { router, userProcedure } from '../trpc';
 
 export const creditsRouter = router({
   /** Personal balance, the current space's pool, which one pays here, and my usage against the cap. */
-  balance: userProcedure.query(({ ctx }) => creditsOverview(ctx.deps.db, ctx.user.id, ctx.space)),
+  balance: userProcedure.query(({ ctx }) =>
+    creditsOverview(ctx.deps.db, ctx.user.id, ctx.space, ctx.spaceAdmin),
+  ),
 
   /** My personal ledger, or the current space's pool ledger; never anyone else's. */
   ledger: userProcedure

@@ -24,6 +24,8 @@ const requestInput = z.strictObject({
     .array(z.strictObject({ id: z.uuid(), scale: z.number().min(0).max(2).default(1) }))
     .max(3)
     .optional(),
+  /** Who pays, for a user acting in a team space: the pool (within its policy) or their own balance. */
+  payWith: z.enum(['personal', 'team']).optional(),
 });
 
 export const originInput = z
@@ -85,10 +87,10 @@ export const generationsRouter = router({
   create: userProcedure
     .input(requestInput.extend({ origin: originInput, requestKey: requestKeyInput }))
     .mutation(async ({ ctx, input }) => {
-      const { origin: where, requestKey, ...request } = input;
+      const { origin: where, requestKey, payWith, ...request } = input;
       return createGeneration(
         ctx.deps,
-        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin },
+        { user: ctx.user, space: ctx.space, spaceAdmin: ctx.spaceAdmin, payWith },
         {
           ...request,
           requestKey: scopedRequestKey(ctx, requestKey),
