@@ -46,7 +46,7 @@ export async function renderDelivery(
   const edit = (ref: MessageRef, reply: Parameters<ChatSink['edit']>[1]) => sink.edit(ref, reply);
 
   if (delivery.outcome === 'succeeded') {
-    const reply = generationReply(generation);
+    const reply = generationReply(generation, delivery.teamSpend);
     const privately = origin.private === true && (await sendDirect(sink, recipient, reply));
     if (!privately) {
       if (chat) await sink.send(chat, reply, progress ? { replyTo: progress.messageId } : {});

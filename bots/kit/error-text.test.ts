@@ -50,7 +50,12 @@ describe('one sentence per error code', () => {
     [
       'INSUFFICIENT_CREDITS',
       { details: { price: 1, available: 0, accountKind: 'team' } },
-      "Not enough credits: this costs 1 credit and this group's pool has 0 credits; top up with /buy",
+      "This group's team pool is out of credits (this costs 1 credit; 0 credits left). An admin of this group can top it up with /buy.",
+    ],
+    [
+      'INSUFFICIENT_CREDITS',
+      { details: { price: 320, available: 40, accountKind: 'team' } },
+      "This group's team pool does not have enough credits (this costs 320 credits; 40 credits left). An admin of this group can top it up with /buy.",
     ],
     [
       'CAP_EXCEEDED',

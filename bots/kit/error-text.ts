@@ -51,10 +51,19 @@ const SENTENCES: Record<AppCode, (f: CoreFailure, w: ErrorWording) => string> = 
   INSUFFICIENT_CREDITS: (f, w) => {
     const price = num(f.details.price);
     const available = num(f.details.available);
-    const whose = f.details.accountKind === 'team' ? `this ${w.spaceNoun ?? 'group'}'s pool has` : 'you have';
+    if (f.details.accountKind === 'team') {
+      // Only the space's admins can top a pool up; the kit hands them their link privately.
+      const space = w.spaceNoun ?? 'group';
+      const facts =
+        price !== null && available !== null
+          ? ` (this costs ${credits(price)}; ${credits(available)} left)`
+          : '';
+      const state = available ? 'does not have enough credits' : 'is out of credits';
+      return `This ${space}'s team pool ${state}${facts}. An admin of this ${space} can top it up with /buy.`;
+    }
     const facts =
       price !== null && available !== null
-        ? `: this costs ${credits(price)} and ${whose} ${credits(available)}`
+        ? `: this costs ${credits(price)} and you have ${credits(available)}`
         : '';
     const buy = w.buyUrl ? `top up here: ${w.buyUrl}` : 'top up with /buy';
     return `Not enough credits${facts}; ${buy}`;

@@ -99,8 +99,22 @@ export function resultActions(generation: GenerationView): ActionRow[] {
   return image.length > 0 ? [first, image, last] : [first, last];
 }
 
-/** A generation as a chat message: its media, caption and buttons, or why it has none. */
-export function generationReply(generation: GenerationView): Reply {
+/** A member's spend from the team pool that paid this month, and the pool's per-member cap (null: none). */
+export interface TeamSpend {
+  spent: number;
+  cap: number | null;
+}
+
+/** "you: 40 of 100 this month", or "you: 40 this month" when the pool sets no cap. */
+export function teamSpendLine(spend: TeamSpend): string {
+  return `you: ${spend.spent}${spend.cap !== null ? ` of ${spend.cap}` : ''} this month`;
+}
+
+/**
+ * A generation as a chat message: its media, caption and buttons, or why it has none. A result a
+ * team pool paid for says what the member has spent from it this month (`teamSpend`).
+ */
+export function generationReply(generation: GenerationView, teamSpend?: TeamSpend | null): Reply {
   if (generation.status === 'failed' || generation.status === 'cancelled') {
     return {
       text: [
@@ -129,7 +143,7 @@ export function generationReply(generation: GenerationView): Reply {
     };
   }
   return {
-    text: captionOf(generation),
+    text: teamSpend ? [...captionOf(generation), `\n${teamSpendLine(teamSpend)}`] : captionOf(generation),
     media: mediaOf(generation),
     actions: resultActions(generation),
     generationId: generation.id,

@@ -7,7 +7,8 @@ import { errorSentence } from './error-text';
 import type { CommandContext, KitLogger } from './kit.types';
 import { UsageError } from './parse-args';
 import { ProgressTracker } from './progress';
-import { code, type Reply, say } from './reply';
+import { code, link, type Reply, say } from './reply';
+import { replySecret } from './secret-reply';
 
 /** What every command handler shares: the core connection, caches and background work. */
 export interface KitRuntime {
@@ -75,8 +76,10 @@ export function usageReply(name: CommandName, message?: string): Reply {
 
 /**
  * The reply for a failed command: usage for typing mistakes, else the sentence for core's error code.
- * "Insufficient credits" carries a fresh billing link only where no one else can see it: a direct
- * chat, or an ephemeral reply (`privateReply`) on a platform that has them.
+ * "Insufficient credits" on the user's own balance carries a fresh billing link only where no one
+ * else can see it: a direct chat, or an ephemeral reply (`privateReply`) on a platform that has them.
+ * On an empty team pool the reply names who can top it up, and a space admin is sent the pool's
+ * billing link as a secret (ephemeral or by direct message, never into the channel).
  */
 export async function errorReply(
   runtime: KitRuntime,
@@ -88,14 +91,33 @@ export async function errorReply(
   if (error instanceof UsageError) return usageReply(command, error.message.replace(/[.]$/, ''));
   const failure = coreFailure(error);
   if (!failure.appCode && !failure.code) runtime.logger.warn('core call failed', { error: failure.message });
-  let buyUrl: string | undefined;
-  const unseen = ctx.chat.direct || (opts.privateReply === true && ctx.traits.ephemeral);
-  if (failure.appCode === 'INSUFFICIENT_CREDITS' && unseen) {
-    buyUrl = await runtime.core
-      .as(ctx.actor)
-      .billing.link.mutate()
-      .then((link) => link.url)
-      .catch(() => undefined);
+  const wording = { spaceNoun: ctx.traits.spaceNoun };
+  if (failure.appCode !== 'INSUFFICIENT_CREDITS') return say(errorSentence(failure, wording));
+  if (failure.details.accountKind === 'team') {
+    if (ctx.actor.spaceAdmin) await sendTeamBuyLink(runtime, ctx);
+    return say(errorSentence(failure, wording));
   }
-  return say(errorSentence(failure, { ...(buyUrl ? { buyUrl } : {}), spaceNoun: ctx.traits.spaceNoun }));
+  const unseen = ctx.chat.direct || (opts.privateReply === true && ctx.traits.ephemeral);
+  const buyUrl = unseen
+    ? await runtime.core
+        .as(ctx.actor)
+        .billing.link.mutate()
+        .then((link) => link.url)
+        .catch(() => undefined)
+    : undefined;
+  return say(errorSentence(failure, { ...wording, ...(buyUrl ? { buyUrl } : {}) }));
+}
+
+/** A space admin's private link to the billing page, where they can buy credits for the space's pool. */
+async function sendTeamBuyLink(runtime: KitRuntime, ctx: CommandContext): Promise<void> {
+  try {
+    const { url } = await runtime.core.as(ctx.actor).billing.link.mutate({ spaceAdmin: true });
+    await replySecret(
+      ctx,
+      say(`Top up this ${ctx.traits.spaceNoun}'s team pool here: `, link(url), '\nThe link is yours alone.'),
+      `a link to top up this ${ctx.traits.spaceNoun}'s team pool`,
+    );
+  } catch (error) {
+    runtime.logger.warn('could not send the team pool billing link', { error: String(error) });
+  }
 }

@@ -247,6 +247,96 @@ describe('the workspace pool', () => {
   });
 });
 
+describe('each member’s spend and an empty pool', () => {
+  let carol: Member;
+  let dave: Member;
+  let studio: Channel;
+  beforeAll(() => {
+    carol = slack.world.addMember(acme, { name: 'Carol' });
+    dave = slack.world.addMember(acme, { name: 'Dave' });
+    studio = slack.world.addChannel(acme, { name: 'studio', members: [alice, carol, dave] });
+  });
+  const policy = async () =>
+    t.db
+      .selectFrom('team_policies')
+      .select('member_monthly_cap')
+      .where('account_id', '=', (await poolOf(acme))!.id)
+      .executeTakeFirst();
+  const sharedWithEveryone = (channel: Channel) => slack.messages(channel).filter((m) => !m.visibleTo);
+
+  it('every result paid from the pool shows that member’s own spend this month, against the cap when there is one', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    await app.start();
+    await slack.user.slashCommand(carol, studio, '/atelier', 'gen spend fox one');
+    expect((await waitForResult(studio, 'spend fox one')).text).toContain('you: 1 this month');
+
+    await slack.user.slashCommand(alice, studio, '/atelier', 'team cap 5');
+    await waitUntil(async () => (await policy())?.member_monthly_cap === 5);
+    await slack.user.slashCommand(carol, studio, '/atelier', 'gen spend fox two');
+    expect((await waitForResult(studio, 'spend fox two')).text).toContain('you: 2 of 5 this month');
+    await slack.user.slashCommand(dave, studio, '/atelier', 'gen spend fox three');
+    expect((await waitForResult(studio, 'spend fox three')).text).toContain('you: 1 of 5 this month');
+
+    await slack.user.slashCommand(alice, studio, '/atelier', 'team cap off');
+    await waitUntil(async () => (await policy())?.member_monthly_cap === null);
+  });
+
+  it('an empty pool is refused with nothing held: it says who can top it up, and only an admin gets a private team link', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    await app.start();
+    await waitUntil(async () => (await poolOf(acme))!.held === 0);
+    const pool = (await poolOf(acme))!;
+    const { client: staff } = await core.web('admin');
+    await staff.admin.adjust.mutate({
+      accountId: pool.id,
+      delta: -pool.available,
+      reason: 'empty the pool for the test',
+      idempotencyKey: 'slack-empty-pool',
+    });
+    const refusal =
+      /^This workspace's team pool is out of credits \(this costs 1 credit; 0 credits left\)\. An admin of this workspace can top it up with \/buy\./;
+
+    const daveBefore = (await generationsOf(dave)).length;
+    await slack.user.slashCommand(dave, studio, '/atelier', 'gen an unpaid fox');
+    await waitUntil(() => visibleTo(dave, studio).some((m) => refusal.test(m.text)), {
+      label: 'the refusal for a member',
+    });
+    expect(await generationsOf(dave)).toHaveLength(daveBefore);
+    expect(await poolOf(acme)).toMatchObject({ available: 0, held: 0 });
+    // The refusal is written after any link was sent: a member got none.
+    expect(slack.messages(studio).filter((m) => m.text.includes('/auth/link'))).toEqual([]);
+
+    const aliceBefore = (await generationsOf(alice)).length;
+    await slack.user.slashCommand(alice, studio, '/atelier', 'gen an admin’s unpaid fox');
+    const link = await waitUntil(() =>
+      slack.messages(studio).find((m) => m.text.includes('team pool here:') && m.text.includes('/auth/link')),
+    );
+    expect(link.visibleTo).toBe(alice.id);
+    expect(sharedWithEveryone(studio).filter((m) => m.text.includes('/auth/link'))).toEqual([]);
+    await waitUntil(() => visibleTo(alice, studio).some((m) => refusal.test(m.text)), {
+      label: 'the refusal for an admin',
+    });
+    expect(await generationsOf(alice)).toHaveLength(aliceBefore);
+    expect(await poolOf(acme)).toMatchObject({ available: 0, held: 0 });
+
+    // The link signs the admin in for this workspace, whose pool they may buy for.
+    const token = new URL(/(http\S+\/auth\/link\?token=[^\s>|]+)/.exec(link.text)![1]!).searchParams.get(
+      'token',
+    )!;
+    const browser = core.browser();
+    await browser.client.auth.redeemSignInLink.mutate({ token });
+    const overview = await browser.client.billing.overview.query();
+    expect(overview.team).toMatchObject({ canBuy: true, balance: { accountId: pool.id, available: 0 } });
+
+    await staff.admin.adjust.mutate({
+      accountId: pool.id,
+      delta: pool.available,
+      reason: 'refill the pool after the test',
+      idempotencyKey: 'slack-refill-pool',
+    });
+  });
+});
+
 describe('buttons and redeliveries', () => {
   it('an event redelivered with X-Slack-Retry-Num generates once', async () => {
     fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
@@ -319,7 +409,9 @@ describe('private answers and App Home', () => {
   it('/atelier buy gives an admin a private link for the team; credits are answered ephemerally', async () => {
     await app.start();
     await slack.user.slashCommand(alice, general, '/atelier', 'buy');
-    const link = await waitUntil(() => slack.messages(general).find((m) => m.text.includes('/billing?t=')));
+    const link = await waitUntil(() =>
+      slack.messages(general).find((m) => m.text.includes('/auth/link?token=')),
+    );
     expect(link.visibleTo).toBe(alice.id);
     await slack.user.slashCommand(bob, general, '/atelier', 'credits');
     const balance = await waitUntil(() =>

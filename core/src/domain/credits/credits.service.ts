@@ -383,6 +383,27 @@ export async function listMonthlySpend(
   }));
 }
 
+/** A member's own spend from a team pool this month, against the pool's per-member cap (null: no cap). */
+export interface TeamMemberSpend {
+  spent: number;
+  cap: number | null;
+}
+
+/**
+ * What `userId` spent this month from the account that paid (captured credits), with the pool's
+ * per-member monthly cap; null when the account is not a team pool.
+ */
+export async function teamMemberSpend(
+  db: DbOrTx,
+  accountId: string,
+  userId: string,
+): Promise<TeamMemberSpend | null> {
+  const account = await repo.findAccountWithPolicy(db, accountId);
+  if (account?.kind !== 'team') return null;
+  const [mine] = await listMonthlySpend(db, accountId, userId);
+  return { spent: mine?.spent ?? 0, cap: account.member_monthly_cap ?? null };
+}
+
 /** Monthly usage of a member on a team account. */
 export function getMemberUsage(db: DbOrTx, accountId: string, userId: string): Promise<number> {
   return repo.memberUsage(db, accountId, userId, usageMonth());

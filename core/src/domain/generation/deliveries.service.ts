@@ -4,6 +4,7 @@ import { type AtelierEvent, type EventBus, publishEvent } from '../../events/eve
 import type { Logger } from '../../logger';
 import type { ObjectStore } from '../../storage';
 import { type NsfwPolicy, nsfwPolicyOf } from '../accounts/space-settings';
+import { type TeamMemberSpend, teamMemberSpend } from '../credits/credits.service';
 import * as repo from './deliveries.repo';
 import { type GenerationView, toGenerationViews } from './generation-view';
 
@@ -17,6 +18,11 @@ export interface DeliveryView {
   nsfwPolicy: NsfwPolicy;
   /** True when the result was flagged and the space blocks such results: its outputs carry no URLs. */
   withheld: boolean;
+  /**
+   * For work a team pool paid: what the requester spent from it this month (this result included)
+   * and the pool's per-member cap; null when their own balance paid.
+   */
+  teamSpend: TeamMemberSpend | null;
   generation: GenerationView;
 }
 
@@ -63,7 +69,10 @@ export async function loadDeliveries(
 ): Promise<DeliveryView[]> {
   if (ids.length === 0) return [];
   const rows = await repo.listUnacked(db, platform, ids);
-  const views = await toGenerationViews(db, storage, rows);
+  const [views, spends] = await Promise.all([
+    toGenerationViews(db, storage, rows),
+    Promise.all(rows.map((r) => teamMemberSpend(db, r.account_id, r.user_id))),
+  ]);
   return rows.map((r, i) => {
     const generation = views[i]!;
     const nsfwPolicy = nsfwPolicyOf(r.space_settings);
@@ -75,6 +84,7 @@ export async function loadDeliveries(
       recipientPlatformUserId: r.recipient,
       nsfwPolicy,
       withheld,
+      teamSpend: spends[i] ?? null,
       generation: withheld
         ? { ...generation, outputs: generation.outputs.map((o) => ({ ...o, url: null })) }
         : generation,
