@@ -14,6 +14,7 @@ import {
   holdCredits,
   listLedger,
   releaseHold,
+  teamMemberSpend,
 } from './credits.service';
 import { reconcileLedger } from './reconcile';
 
@@ -265,6 +266,51 @@ describe('team policy', () => {
       n: number;
     }>`select count(*)::int as n from audit_events where target_id = ${accountId}`.execute(t.db);
     expect(audit.rows[0]?.n).toBe(1);
+  });
+});
+
+describe('what the pool that paid tells the member', () => {
+  it('an empty pool refuses saying the team pool was the payer; an own balance says personal', async () => {
+    const team = await makeTeam(t.db, { credits: 0 });
+    const member = await makeUser(t.db, { credits: 0 });
+    await expect(
+      hold({ accountId: team.accountId, userId: member.user.id, amount: 3 }),
+    ).rejects.toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+      details: { price: 3, available: 0, accountKind: 'team' },
+    });
+    await expect(
+      hold({ accountId: member.accountId, userId: member.user.id, amount: 3 }),
+    ).rejects.toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+      details: { price: 3, available: 0, accountKind: 'personal' },
+    });
+    expect(await getBalance(t.db, team.accountId)).toMatchObject({ available: 0, held: 0 });
+  });
+
+  it('each member’s own captured spend this month, with the cap when the pool has one', async () => {
+    const { accountId } = await makeTeam(t.db, { credits: 100 });
+    const admin = await makeUser(t.db);
+    const member = await makeUser(t.db);
+    const spend = async (userId: string, amount: number) => {
+      const h = await hold({ accountId, userId, amount });
+      await t.db.transaction().execute((tx) => captureHold(tx, h.id));
+    };
+    await spend(member.user.id, 4);
+    expect(await teamMemberSpend(t.db, accountId, member.user.id)).toEqual({ spent: 4, cap: null });
+    await setTeamPolicy(t.db, {
+      accountId,
+      actorUserId: admin.user.id,
+      reason: 'budget',
+      memberMonthlyCap: 50,
+    });
+    await spend(member.user.id, 6);
+    await spend(admin.user.id, 9);
+    // Running work is not spent yet.
+    await hold({ accountId, userId: member.user.id, amount: 5 });
+    expect(await teamMemberSpend(t.db, accountId, member.user.id)).toEqual({ spent: 10, cap: 50 });
+    expect(await teamMemberSpend(t.db, accountId, admin.user.id)).toEqual({ spent: 9, cap: 50 });
+    expect(await teamMemberSpend(t.db, member.accountId, member.user.id)).toBeNull();
   });
 });
 
