@@ -269,6 +269,12 @@ describe('follow-ups', () => {
     expect(varied).toHaveLength(1);
     expect(inputOf(varied[0]).image_url).toMatch(/^https?:\/\//);
     expect(fal.requests.some((r) => r.appId === 'fal-ai/clarity-upscaler')).toBe(true);
+    // Each progress message is closed just after its result is posted.
+    const closed = () =>
+      tg
+        .sentMessages(dm)
+        .filter((m) => firstText(m).startsWith('Generating with') && m.text?.startsWith('Done:'));
+    await tg.waitFor(() => closed().length === 3, 10_000);
     const progress = tg.sentMessages(dm).filter((m) => firstText(m).startsWith('Generating with'));
     expect(progress.map((m) => m.text)).toEqual(
       expect.arrayContaining([
