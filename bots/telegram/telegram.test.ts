@@ -121,7 +121,7 @@ describe('generating from Telegram', () => {
     expect(photo.caption).toContain('“a red fox”');
     const [generation] = await generationsOf(user);
     expect(buttonsOf(photo).map((b) => b.callback_data)).toEqual(
-      ['r', 'p', 'f', 'x', 'v', 'a', '3', 'd'].map((verb) => `${verb}:${generation!.id}`),
+      ['r', 'p', 'f', 'w', 'x', 'v', 'a', '3', 'd'].map((verb) => `${verb}:${generation!.id}`),
     );
     const progress = tg.sentMessages(dm).find((m) => firstText(m).startsWith('Generating with'))!;
     expect(firstText(progress)).toBe('Generating with FLUX.1 [schnell] for 1 credit…');
