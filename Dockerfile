@@ -6,6 +6,8 @@ COPY package.json package-lock.json ./
 COPY core/package.json core/
 COPY bots/package.json bots/
 COPY web-admin/package.json web-admin/
+# npm ci's postinstall applies these (patch-package): fixes to dependencies not yet released upstream.
+COPY patches/ patches/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # The web app core serves at /admin, /billing, /studio and /gallery (npm start would build it otherwise).

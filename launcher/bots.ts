@@ -1,8 +1,11 @@
+import { startDiscordBot } from '../bots/discord/discord.adapter';
+import { SLACK_PATH_PREFIX, type SlackAppOptions, startSlackApp } from '../bots/slack/slack.adapter';
 import { startTelegramBot, WEBHOOK_PATH } from '../bots/telegram/telegram.adapter';
 import type { CoreApp } from '../core/src/app';
 import type { Config } from '../core/src/config';
 import { createServiceToken, revokeServiceTokens } from '../core/src/domain/auth/auth.service';
 import type { Logger } from '../core/src/logger';
+import { discordBotOptions } from './discord-options';
 
 export interface RunningBots {
   stop(): Promise<void>;
@@ -57,12 +60,52 @@ export async function startEnabledBots(opts: {
     logger.info('Telegram bot disabled: set TELEGRAM_BOT_TOKEN to enable it');
   }
 
-  for (const [variable, platform] of [
-    ['DISCORD_TOKEN', 'Discord'],
-    ['SLACK_BOT_TOKEN', 'Slack'],
-  ] as const) {
-    if (config.env[variable])
-      logger.warn(`${platform} bot is not part of this build yet; ${variable} is ignored`);
+  const discordToken = 'npm-start:discord';
+  const discord = discordBotOptions(
+    config.env,
+    { coreUrl: core.url, serviceToken: '' },
+    logger.child({ bot: 'discord' }),
+  );
+  if (discord) {
+    await revokeServiceTokens(db, discordToken);
+    const serviceToken = await createServiceToken(db, { name: discordToken, platform: 'discord' });
+    const bot = await startDiscordBot({ ...discord, serviceToken });
+    logger.info('Discord bot started', { username: bot.username, commands: bot.registration });
+    stops.push(() => bot.stop());
+  } else {
+    logger.info('Discord bot disabled: set DISCORD_TOKEN and DISCORD_APPLICATION_ID to enable it');
+  }
+
+  const slackAuth = slackAuthOf(config, core.url);
+  const signingSecret = config.env.SLACK_SIGNING_SECRET;
+  if (slackAuth && signingSecret) {
+    const name = 'npm-start:slack';
+    await revokeServiceTokens(db, name);
+    const slack = await startSlackApp({
+      coreUrl: core.url,
+      serviceToken: await createServiceToken(db, { name, platform: 'slack' }),
+      signingSecret,
+      auth: slackAuth,
+      ...(config.env.SLACK_API_URL ? { apiUrl: config.env.SLACK_API_URL } : {}),
+      ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
+      logger: logger.child({ bot: 'slack' }),
+    });
+    // Slash commands, interactivity and events share one Request URL on core's server: /slack/events
+    // (in Socket Mode the app serves nothing over HTTP and the mount answers no request).
+    core.mount({ prefix: SLACK_PATH_PREFIX, name: 'slack', handle: slack.handle });
+    logger.info('Slack app started', {
+      mode: slackAuth.kind,
+      ...(config.env.SLACK_APP_TOKEN
+        ? { transport: 'socket mode' }
+        : { requestUrl: `${config.publicUrl ?? core.url}${SLACK_PATH_PREFIX}/events` }),
+    });
+    stops.push(() => slack.stop());
+  } else if (slackAuth) {
+    logger.warn(
+      'Slack app disabled: SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN or SLACK_CLIENT_ID',
+    );
+  } else {
+    logger.info('Slack app disabled: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it');
   }
 
   return {
@@ -70,4 +113,22 @@ export async function startEnabledBots(opts: {
       for (const stop of stops) await stop();
     },
   };
+}
+
+/**
+ * How the Slack app authenticates: through OAuth into many workspaces when the client id, secret and
+ * state secret are all set (the install page is then on PUBLIC_URL), else with one bot token.
+ */
+export function slackAuthOf(config: Config, coreUrl: string): SlackAppOptions['auth'] | null {
+  const { SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, SLACK_BOT_TOKEN } = config.env;
+  if (SLACK_CLIENT_ID && SLACK_CLIENT_SECRET && SLACK_STATE_SECRET) {
+    return {
+      kind: 'oauth',
+      clientId: SLACK_CLIENT_ID,
+      clientSecret: SLACK_CLIENT_SECRET,
+      stateSecret: SLACK_STATE_SECRET,
+      publicUrl: config.publicUrl ?? coreUrl,
+    };
+  }
+  return SLACK_BOT_TOKEN ? { kind: 'single-workspace', botToken: SLACK_BOT_TOKEN } : null;
 }

@@ -77,10 +77,11 @@ interface Posted {
 function memoryChat(kitTraits: PlatformTraits, userId = 'u1') {
   const posted: Posted[] = [];
   const notices: string[] = [];
+  const chatId = `chat-${userId}`;
   let next = 1;
-  const send = async (reply: Reply, editable: boolean): Promise<MessageRef> => {
+  const send = async (reply: Reply, editable: boolean, to = chatId): Promise<MessageRef> => {
     const ref: MessageRef = {
-      chatId: 'c1',
+      chatId: to,
       messageId: String(next++),
       ...(editable && kitTraits.editWindowMs !== null
         ? { editableUntil: Date.now() + kitTraits.editWindowMs }
@@ -90,7 +91,7 @@ function memoryChat(kitTraits: PlatformTraits, userId = 'u1') {
     return ref;
   };
   const edit = async (ref: MessageRef, reply: Reply) => {
-    const message = posted.find((p) => p.ref.messageId === ref.messageId);
+    const message = posted.find((p) => p.ref.chatId === ref.chatId && p.ref.messageId === ref.messageId);
     if (!message) throw new ChatPlatformError('unknown message', true);
     if (message.ref.editableUntil !== undefined && Date.now() >= message.ref.editableUntil)
       throw new ChatPlatformError('Invalid Webhook Token', true);
@@ -100,7 +101,7 @@ function memoryChat(kitTraits: PlatformTraits, userId = 'u1') {
   };
   const ctx: CommandContext = {
     actor: { userId, userName: 'Kit Tester', space: null },
-    chat: { chatId: 'c1', direct: true },
+    chat: { chatId, direct: true },
     traits: kitTraits,
     requestKey: undefined,
     reply: (reply) => send(reply, true),
@@ -111,9 +112,9 @@ function memoryChat(kitTraits: PlatformTraits, userId = 'u1') {
     isSpaceAdmin: async () => false,
   };
   const sink: ChatSink = {
-    send: (_target, reply) => send(reply, false),
+    send: (target, reply) => send(reply, false, target.chatId),
     edit,
-    directChat: async () => ({ chatId: 'c1', direct: true }),
+    directChat: async () => ({ chatId, direct: true }),
   };
   return { ctx, sink, posted, notices };
 }

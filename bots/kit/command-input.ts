@@ -121,7 +121,14 @@ function finish(
 ): ParsedCommand {
   const options = optionsOf(spec, subcommand);
   if (spec.openOptions && typeof values.options === 'string') {
-    extra.push(...extraOptions(values.options));
+    for (const arg of extraOptions(values.options)) {
+      // A known option typed into the free-form field is read as text input reads it (`--count many`
+      // is the same mistake either way); only the model's own options stay extra.
+      const opt = findOption(options, arg.name);
+      if (opt && opt.kind !== 'files' && values[opt.name] === undefined)
+        values[opt.name] = coerce(opt, arg.value, false);
+      else extra.push(arg);
+    }
     delete values.options;
   }
   for (const opt of options) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CoreClient, DeliveryView } from './core-client';
 import { ChatPlatformError, type KitLogger } from './kit.types';
 
@@ -38,6 +39,11 @@ export class DeliveryConsumer {
   private readonly attempts = new Map<number, number>();
   private readonly toAck = new Set<number>();
   private ackTimer: NodeJS.Timeout | null = null;
+  /**
+   * This process's name towards core, the same across reconnects: core hands deliveries leased to an
+   * earlier connection of this process out again at once instead of waiting for the lease to expire.
+   */
+  private readonly consumerId = randomUUID();
   private acking: Promise<void> = Promise.resolve();
   private connectedOnce: () => void = () => {};
   /** Resolves the first time the stream is open. */
@@ -84,24 +90,27 @@ export class DeliveryConsumer {
     this.drop();
     // Callbacks of a replaced subscription (after a reconnect) must not act on its successor.
     const current = () => this.subscription === subscription;
-    const subscription = this.opts.client.deliveries.stream.subscribe(undefined, {
-      onStarted: () => {
-        if (!current()) return;
-        this.backoffMs = this.minBackoffMs;
-        this.connectedOnce();
+    const subscription = this.opts.client.deliveries.stream.subscribe(
+      { consumerId: this.consumerId },
+      {
+        onStarted: () => {
+          if (!current()) return;
+          this.backoffMs = this.minBackoffMs;
+          this.connectedOnce();
+        },
+        onData: (event) => {
+          if (current()) this.accept(event.data);
+        },
+        onError: (error) => {
+          if (!current()) return;
+          this.opts.logger.warn('deliveries stream failed; reconnecting', { error: String(error) });
+          this.reconnect();
+        },
+        onComplete: () => {
+          if (current()) this.reconnect();
+        },
       },
-      onData: (event) => {
-        if (current()) this.accept(event.data);
-      },
-      onError: (error) => {
-        if (!current()) return;
-        this.opts.logger.warn('deliveries stream failed; reconnecting', { error: String(error) });
-        this.reconnect();
-      },
-      onComplete: () => {
-        if (current()) this.reconnect();
-      },
-    });
+    );
     this.subscription = subscription;
   }
 

@@ -1,3 +1,4 @@
+import { ingestAttachment } from './attachment-ingest';
 import { commandHandler } from './command-handler';
 import type { CoreClient } from './core-client';
 import { type GenerateArgs, generateArgsOf } from './generate-args';
@@ -37,12 +38,7 @@ function planRequest(args: GenerateArgs) {
 async function uploadFile(client: CoreClient, args: GenerateArgs): Promise<string | undefined> {
   const file = args.file;
   if (!file) return undefined;
-  const upload = await client.uploads.fromUrl.mutate({
-    url: await file.url(),
-    kind: file.kind,
-    ...(file.filename ? { filename: file.filename } : {}),
-  });
-  return upload.id;
+  return (await ingestAttachment(client, file)).id;
 }
 
 /** /generate: core plans it (the price is stated first), the file is uploaded, then it starts and is followed. */

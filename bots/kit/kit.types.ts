@@ -46,6 +46,12 @@ export interface Attachment {
   filename?: string;
   /** A URL core may download (allow-listed platform host). */
   url(): Promise<string>;
+  /**
+   * The file's bytes, fetched by the adapter, for platforms whose file URLs need the bot's own
+   * credentials (Slack's url_private): the kit uploads them instead of handing core the URL
+   * (see attachment-ingest.ts).
+   */
+  bytes?(): Promise<{ bytes: Uint8Array; contentType: string }>;
 }
 
 /**

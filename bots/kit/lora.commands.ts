@@ -1,3 +1,4 @@
+import { ingestAttachment } from './attachment-ingest';
 import { commandHandler, textValue } from './command-handler';
 import type { ParsedCommand } from './command-spec';
 import type { CoreClient, LoraView } from './core-client';
@@ -16,11 +17,7 @@ async function ingestAll(client: CoreClient, photos: readonly Attachment[]): Pro
     while (next < photos.length) {
       const i = next++;
       const photo = photos[i]!;
-      const asset = await client.uploads.fromUrl.mutate({
-        url: await photo.url(),
-        kind: 'image',
-        ...(photo.filename ? { filename: photo.filename } : {}),
-      });
+      const asset = await ingestAttachment(client, photo, 'image');
       ids[i] = asset.id;
     }
   };

@@ -235,6 +235,52 @@ describe('result buttons', () => {
   });
 });
 
+describe('follow-ups', () => {
+  it('Vary and Upscale run the follow-ups core offers on the result, each replying with its own progress', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    fal.setBehavior('fal-ai/flux/dev/image-to-image', {
+      immediate: true,
+      output: imageOutput(RED),
+      webhook: false,
+    });
+    // The upscaler answers with one `image`, not a list.
+    const one = imageOutput(RED, { width: 8, height: 6 });
+    fal.setBehavior('fal-ai/clarity-upscaler', {
+      immediate: true,
+      output: (input, ctx) => ({ image: (one(input, ctx) as { images: unknown[] }).images[0] }),
+      webhook: false,
+    });
+    await startBot();
+    const { user, dm } = person('Vera');
+    tg.sendUserMessage(dm, user, '/gen a quiet harbour');
+    const photo = await tg.waitForSent(dm, (m) => m.kind === 'photo', 20_000);
+    const labels = buttonsOf(photo).map((b) => b.text);
+    expect(labels).toEqual(expect.arrayContaining(['Upscale', 'Vary', 'Animate', 'Make 3D']));
+
+    const vary = tg.pressButton(dm, user, photo.message_id, actionOf(photo, 'v:')!);
+    expect((await tg.waitFor(() => tg.callbackAnswer(vary.callbackQuery.id), 10_000)).text).toMatch(/…$/);
+    const upscale = tg.pressButton(dm, user, photo.message_id, actionOf(photo, 'x:')!);
+    await tg.waitFor(() => tg.callbackAnswer(upscale.callbackQuery.id), 10_000);
+    await tg.waitFor(() => photosIn(dm).length === 3, 20_000);
+    // Vary keeps the prompt and takes the result as its image.
+    const varied = fal.requests.filter(
+      (r) => r.appId === 'fal-ai/flux/dev/image-to-image' && inputOf(r).prompt === 'a quiet harbour',
+    );
+    expect(varied).toHaveLength(1);
+    expect(inputOf(varied[0]).image_url).toMatch(/^https?:\/\//);
+    expect(fal.requests.some((r) => r.appId === 'fal-ai/clarity-upscaler')).toBe(true);
+    const progress = tg.sentMessages(dm).filter((m) => firstText(m).startsWith('Generating with'));
+    expect(progress.map((m) => m.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Done: FLUX\.1 \[dev\] image-to-image, \d+ credits?\.$/),
+      ]),
+    );
+    const all = await generationsOf(user);
+    expect(all.map((g) => g.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(await balanceOf(user)).toMatchObject({ held: 0 });
+  });
+});
+
 describe('models, settings and LoRAs', () => {
   it('the /models picker sets the default model that the next /gen uses', async () => {
     fal.setBehavior('fal-ai/fast-sdxl', { immediate: true, output: imageOutput(RED), webhook: false });
@@ -381,7 +427,7 @@ describe('delivery and duplicates', () => {
     });
     expect(photosIn(dm)).toHaveLength(0);
 
-    await startBot();
+    const second = await startBot();
     await tg.waitFor(() => photosIn(dm).length === 1, 20_000);
     await waitUntil(async () => {
       const rows = await t.db
@@ -391,7 +437,8 @@ describe('delivery and duplicates', () => {
         .execute();
       return rows.length === 1 && rows[0]!.acked_at !== null;
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Stopping waits for everything the bot still had in flight: nothing more can arrive after it.
+    await stopBot(second);
     expect(photosIn(dm)).toHaveLength(1);
     const progress = tg.sentMessages(dm).find((m) => firstText(m).startsWith('Generating with'))!;
     expect(progress.text).toBe('Done: Stable Diffusion XL, 1 credit.');
@@ -404,17 +451,18 @@ describe('delivery and duplicates', () => {
     const { update } = tg.sendUserMessage(dm, user, '/gen once only');
     await tg.waitForSent(dm, (m) => m.kind === 'photo', 20_000);
     tg.redeliver(update);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Settled: the bot confirmed the repeat (it left Telegram's queue) and finished its work on stop.
+    await tg.waitFor(() => tg.pendingUpdates().length === 0, 10_000);
+    await stopBot(first);
     expect(await generationsOf(user)).toHaveLength(1);
 
-    await stopBot(first);
-    await startBot();
+    const second = await startBot();
     tg.redeliver(update);
     await tg.waitFor(
       () => tg.sentMessages(dm).filter((m) => firstText(m).startsWith('Generating with')).length === 2,
       10_000,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await stopBot(second);
     expect(await generationsOf(user)).toHaveLength(1);
     expect(photosIn(dm)).toHaveLength(1);
     expect(await balanceOf(user)).toMatchObject({ available: 49, held: 0 });

@@ -2,11 +2,13 @@ import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import { createStripeClient } from './domain/billing/stripe-client';
+import { countResubmits } from './domain/generation/generation.repo';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { Throttle } from './domain/throttle/throttle.service';
+import { acceptsUploadWrite } from './domain/uploads/uploads.service';
 import { createEventBus } from './events/event-bus';
 import { createFalWebhookRoute } from './http/fal-webhook.route';
-import { createMetrics } from './http/metrics';
+import { createMetrics, registerDatabaseMetrics } from './http/metrics';
 import { openGraphFor } from './http/open-graph';
 import { closeGracefully, createRequestHandler, createServer, listen, type Route } from './http/server';
 import { createStripeWebhookRoute } from './http/stripe-webhook.route';
@@ -76,7 +78,12 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
   const storage = await openStorage(config, baseUrl);
   const provider =
     opts.provider ??
-    createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
+    createProvider({
+      falKey: config.env.FAL_KEY,
+      falApiRoot: config.env.FAL_API_ROOT,
+      falOutputHosts: config.falOutputHosts,
+      logger,
+    });
   const events = await createEventBus(opts.dbUrl, logger);
   const jobs = await startJobQueue({ url: opts.dbUrl, logger, pollSeconds: opts.jobPollSeconds });
   const deps: Deps = {
@@ -98,7 +105,10 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     routes.push({
       prefix: '/files/',
       name: 'files',
-      handle: createLocalFilesHandler(storage, { signingSecret: config.secret }),
+      handle: createLocalFilesHandler(storage, {
+        signingSecret: config.secret,
+        acceptsWrite: (key) => acceptsUploadWrite({ db }, key),
+      }),
       // Uploads are bounded by their signed size, checked as the bytes arrive.
       maxBodyBytes: null,
     });
@@ -145,12 +155,20 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       openGraph: (pathname) => openGraphFor(deps, pathname),
     }),
   );
-  serve(createRequestHandler({ deps, metrics: createMetrics(), routes }));
+  const metrics = createMetrics();
+  registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
+  serve(createRequestHandler({ deps, metrics, routes }));
 
   const worker = opts.worker
     ? await startWorker(
-        { ...deps, pollSeconds: opts.jobPollSeconds },
-        opts.worker === true ? {} : opts.worker,
+        { ...deps, pollSeconds: opts.jobPollSeconds ?? config.worker.statusPollSeconds },
+        opts.worker === true
+          ? {
+              sweepEverySeconds: config.worker.sweepEverySeconds,
+              stalledAfterSeconds: config.worker.stalledAfterSeconds,
+              webhookGraceSeconds: config.worker.webhookGraceSeconds,
+            }
+          : opts.worker,
       )
     : null;
 

@@ -76,17 +76,20 @@ const envSchema = z.object({
   PUBLIC_URL: url,
   TRUST_PROXY: bool(false),
   STARTER_CREDITS: int(50, 0, 1_000_000),
+  UPLOAD_QUOTA_MB: int(1024, 1, 10_000_000),
   TEAM_STARTER_CREDITS: int(200, 0, 1_000_000),
   GALLERY_AUTO_APPROVE: bool(true),
   PROMPT_BLOCKLIST: optional,
-  WORKER_SWEEP_SECONDS: int(30, 1, 3600),
+  WORKER_SWEEP_SECONDS: int(5, 1, 3600),
   WORKER_STALLED_SECONDS: int(120, 1, 86_400),
+  WORKER_WEBHOOK_GRACE_SECONDS: int(600, 1, 86_400),
   WORKER_STATUS_POLL_SECONDS: optional
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().min(0.1).max(600).optional()),
   FAL_KEY: optional,
   FAL_API_ROOT: url,
   FAL_JWKS_URL: url,
+  FAL_OUTPUT_HOSTS: optional,
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_URL: url,
@@ -102,6 +105,7 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: optional,
   DISCORD_API_URL: url,
   DISCORD_CDN_URL: url,
+  DISCORD_GUILD_ID: optional,
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_API_ROOT: url,
   TELEGRAM_WEBHOOK_SECRET: optional,
@@ -109,6 +113,9 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optional,
   SLACK_API_URL: url,
   SLACK_APP_TOKEN: optional,
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  SLACK_STATE_SECRET: optional,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -136,7 +143,16 @@ export interface Config {
   stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | null;
   creditPacks: readonly CreditPack[];
   logLevel: Env['LOG_LEVEL'];
-  worker: { sweepEverySeconds: number; stalledAfterSeconds: number; statusPollSeconds: number | undefined };
+  worker: {
+    sweepEverySeconds: number;
+    stalledAfterSeconds: number;
+    statusPollSeconds: number | undefined;
+    webhookGraceSeconds: number;
+  };
+  /** Hosts besides fal's CDN that model outputs may be downloaded from (exact or `*.suffix`). */
+  falOutputHosts: string[];
+  /** Bytes of uploads (pending and ready) one user may keep at a time. */
+  uploadQuotaBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -183,10 +199,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       : null,
     creditPacks: env.CREDIT_PACKS,
     logLevel: env.LOG_LEVEL,
+    uploadQuotaBytes: env.UPLOAD_QUOTA_MB * 1024 * 1024,
+    falOutputHosts: (env.FAL_OUTPUT_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     worker: {
       sweepEverySeconds: env.WORKER_SWEEP_SECONDS,
       stalledAfterSeconds: env.WORKER_STALLED_SECONDS,
       statusPollSeconds: env.WORKER_STATUS_POLL_SECONDS,
+      webhookGraceSeconds: env.WORKER_WEBHOOK_GRACE_SECONDS,
     },
   };
 }

@@ -50,6 +50,13 @@ export class AppError extends Error {
   static forbidden(message = 'You are not allowed to do that'): AppError {
     return new AppError('FORBIDDEN', message);
   }
+
+  /** The database (or another dependency we cannot do without) is briefly out of reach. */
+  static unavailable(retryAfterSeconds = 5): AppError {
+    return new AppError('UNAVAILABLE', 'The service is briefly unavailable; please try again in a moment', {
+      retryAfterSeconds,
+    });
+  }
 }
 
 export function isAppError(error: unknown, code?: AppErrorCode): error is AppError {

@@ -33,6 +33,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       logger: silentLogger,
       persistent: false,
       maxConnections: 400,
+      // Other programs (another test run, a fake server) may hold the random port: take a free one.
+      onPortTaken: 'pick',
     });
     adminUrl = server.url('postgres');
   }

@@ -271,3 +271,88 @@ describe('billing without a Stripe key', () => {
     await screenshot(page, 'billing-not-configured');
   });
 });
+
+describe('media and remaining pages', () => {
+  it('video, audio and 3D items get their players; the 3D page loads the interactive viewer', async () => {
+    const { user, accountId, platformUserId } = await makeUser(t.db, {
+      name: 'Mia Media',
+      platform: 'discord',
+    });
+    const bot = await core.bot('discord', { userId: platformUserId, userName: 'Mia Media' });
+    const made: Record<string, string> = {};
+    for (const [category, kind, mediaType] of [
+      ['video', 'video', 'video/mp4'],
+      ['music', 'audio', 'audio/mpeg'],
+      ['3d', 'model3d', 'model/gltf-binary'],
+    ] as const) {
+      const g = await makeGeneration(t.db, core.app.deps.storage, {
+        userId: user.id,
+        accountId,
+        category,
+        prompt: `a ${category} piece`,
+        outputs: 0,
+      });
+      const key = `outputs/${g.id}/0.bin`;
+      await core.app.deps.storage.put(key, Buffer.from('not really media'), mediaType);
+      await t.db
+        .insertInto('generation_outputs')
+        .values({ generation_id: g.id, position: 0, kind, storage_key: key, media_type: mediaType, size: 16 })
+        .execute();
+      await bot.gallery.publish.mutate({ id: g.id });
+      made[category] = g.id;
+    }
+    const page = await browser.page();
+    await page.goto('/gallery');
+    await page.getByRole('link', { name: 'a video piece' }).waitFor();
+    expect(await page.locator('video[controls]').count()).toBe(1);
+    expect(await page.locator('audio[controls]').count()).toBe(1);
+    expect(await page.getByRole('img', { name: '3D model: a 3d piece' }).count()).toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'gallery-media');
+
+    await page.goto(`/gallery/${made['3d']}`);
+    await page.locator('model-viewer').waitFor({ state: 'attached' });
+    expect(await page.evaluate(() => Boolean(customElements.get('model-viewer')))).toBe(true);
+    // React sets the element's `alt` property, which model-viewer uses as its accessible name.
+    expect(
+      await page.locator('model-viewer').evaluate((el) => (el as HTMLElement & { alt: string }).alt),
+    ).toBe('a 3d piece');
+    await screenshot(page, 'gallery-item-3d');
+  });
+
+  it('the sign-in help page, a missing page and a missing item say where to go; all pass axe', async () => {
+    const page = await browser.page();
+    await page.goto('/signin');
+    await page.getByRole('heading', { name: 'Sign in to Atelier' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'signin-help');
+    await page.goto('/gallery/not/a/page');
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await expectAccessible(page);
+    await page.goto(`/gallery/${randomUUID()}`);
+    await page.getByRole('heading', { name: 'This item is not in the gallery' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'gallery-item-missing');
+  });
+});
+
+describe('staff sign-in throttling', () => {
+  it('after too many wrong passwords for a username the page says to wait, with how long', async () => {
+    const page = await browser.page();
+    await page.goto('/admin/login');
+    await page.getByLabel('Username').fill('target@example.test');
+    let message = '';
+    for (let attempt = 0; attempt < 12 && !/Too many/.test(message); attempt++) {
+      await page.getByLabel('Password').fill(`guess ${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await page.getByRole('alert').waitFor();
+      message = (await page.getByRole('alert').textContent()) ?? '';
+    }
+    expect(message).toMatch(
+      /Too many sign-in attempts for this username; try again later \(about \d+ minutes\)\./,
+    );
+    await expectAccessible(page);
+    await screenshot(page, 'staff-login-throttled');
+  });
+});

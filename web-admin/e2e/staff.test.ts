@@ -151,6 +151,8 @@ describe('accounts and credits', () => {
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.getByRole('searchbox', { name: 'Search' }).fill('Grace Granted');
     await page.keyboard.press('Enter');
+    await expectAccessible(page);
+    await screenshot(page, 'accounts-search');
     await page.getByRole('link', { name: 'Grace Granted' }).click();
     await page.waitForURL(`**/admin/accounts/${accountId}`);
     await expect.poll(() => page.getByTestId('available').textContent()).toBe('10 credits');

@@ -52,5 +52,33 @@ export function pgErrorCode(error: unknown): string | undefined {
     : undefined;
 }
 
+/**
+ * Errors that mean "the database cannot be reached right now" (connection refused or lost, server
+ * shutting down or starting, too many connections), as opposed to a query that is wrong.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01', // admin_shutdown (pg_terminate_backend)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  if (code !== undefined) return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+  // Errors wrapped by another layer (pg-boss, kysely) keep the driver's error as their cause.
+  return error instanceof Error && error.cause !== undefined && isDatabaseUnavailable(error.cause);
+}
+
 export const UNIQUE_VIOLATION = '23505';
 export const CHECK_VIOLATION = '23514';

@@ -302,6 +302,12 @@ export interface GenerationsTable {
   last_log: string | null;
   failure_reason: string | null;
   submit_attempts: ColumnType<number, number | undefined, number>;
+  /** The worker submitting it holds the row until then; a dead worker's lease runs out within seconds. */
+  submit_lease_until: Timestamp | null;
+  /** Set just before the request is sent: from then on the provider may have it. */
+  submit_started_at: Timestamp | null;
+  /** How many times it was sent to the provider again after a submit that may have got there. */
+  resubmits: ColumnType<number, number | undefined, number>;
   rerolled_from: string | null;
   /** The bot's idempotency key for the command that asked (e.g. a Telegram update id). */
   request_key: string | null;
@@ -342,6 +348,8 @@ export interface DeliveriesTable {
   acked_at: Timestamp | null;
   /** Until when the bot connection that was handed this delivery has it to itself. */
   lease_until: Timestamp | null;
+  /** The bot process (its consumer id) holding the lease. */
+  lease_owner: string | null;
 }
 
 export interface ProviderWebhooksTable {
@@ -401,6 +409,23 @@ export interface ThrottleCountersTable {
   window_ends_at: Timestamp;
 }
 
+export interface SlackInstallationsTable {
+  id: Generated<string>;
+  /** `T:<team id>` for a workspace install, `E:<enterprise id>` for an org-wide install. */
+  installation_key: string;
+  team_id: string | null;
+  enterprise_id: string | null;
+  is_enterprise_install: boolean;
+  team_name: string | null;
+  app_id: string | null;
+  bot_user_id: string | null;
+  installed_by: string | null;
+  /** Bolt's installation record sealed with the core secret (see secrets/seal.ts); null once uninstalled. */
+  sealed_installation: string | null;
+  installed_at: Timestamp;
+  uninstalled_at: Timestamp | null;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -433,6 +458,7 @@ export interface DB {
   gallery_reports: GalleryReportsTable;
   loras: LorasTable;
   lora_shares: LoraSharesTable;
+  slack_installations: SlackInstallationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

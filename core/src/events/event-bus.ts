@@ -10,12 +10,17 @@ import type { Logger } from '../logger';
  */
 export type AtelierEvent =
   | { type: 'generation'; generationId: string; userId: string }
-  | { type: 'delivery'; platform: string; deliveryId: number };
+  | { type: 'delivery'; platform: string; deliveryId: number }
+  /**
+   * Local only, never published: LISTEN was set up again after its connection was lost, so events
+   * sent in between were missed. Listeners re-read whatever they wait for.
+   */
+  | { type: 'resync' };
 
 const CHANNEL = 'atelier_events';
 
 export interface EventBus {
-  publish(db: DbOrTx, event: AtelierEvent): Promise<void>;
+  publish(db: DbOrTx, event: Exclude<AtelierEvent, { type: 'resync' }>): Promise<void>;
   /** Calls `listener` for every event from any process; returns the unsubscribe function. */
   subscribe(listener: (event: AtelierEvent) => void): () => void;
   /** Async iterator of events matching `filter` until `signal` aborts. */
@@ -23,23 +28,41 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export async function publishEvent(db: DbOrTx, event: AtelierEvent): Promise<void> {
+export async function publishEvent(
+  db: DbOrTx,
+  event: Exclude<AtelierEvent, { type: 'resync' }>,
+): Promise<void> {
   await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db);
 }
 
 export async function createEventBus(url: string, logger: Logger): Promise<EventBus> {
   const listeners = new Set<(event: AtelierEvent) => void>();
   const client = postgres(url, { max: 1, onnotice: () => {} });
-  await client.listen(CHANNEL, (payload) => {
-    let event: AtelierEvent;
-    try {
-      event = JSON.parse(payload) as AtelierEvent;
-    } catch {
-      logger.warn('ignoring a malformed event', { payload: payload.slice(0, 200) });
-      return;
-    }
+  const emit = (event: AtelierEvent) => {
     for (const listener of listeners) listener(event);
-  });
+  };
+  let listening = false;
+  await client.listen(
+    CHANNEL,
+    (payload) => {
+      let event: AtelierEvent;
+      try {
+        event = JSON.parse(payload) as AtelierEvent;
+      } catch {
+        logger.warn('ignoring a malformed event', { payload: payload.slice(0, 200) });
+        return;
+      }
+      emit(event);
+    },
+    // postgres.js calls this on the first LISTEN and again after every reconnect.
+    () => {
+      if (listening) {
+        logger.info('event listener reconnected; waiting streams re-read their state');
+        emit({ type: 'resync' });
+      }
+      listening = true;
+    },
+  );
 
   const subscribe = (listener: (event: AtelierEvent) => void) => {
     listeners.add(listener);

@@ -39,7 +39,9 @@ export function createFalWebhookRoute(deps: {
       sendJson(res, verified.retryable ? 503 : 401, { error: verified.reason });
       return true;
     }
-    const generation = await findSubmitted(deps.db, verified.requestId);
+    const generation =
+      (await adoptAbandoned(deps, req, verified.requestId)) ??
+      (await findSubmitted(deps.db, verified.requestId));
     if (!generation) {
       sendJson(res, 404, { error: 'Unknown request id' });
       return true;
@@ -64,6 +66,21 @@ export function createFalWebhookRoute(deps: {
     return true;
   };
 }
+
+/**
+ * The webhook URL names our generation (`?generation=`). When the worker that submitted it died before
+ * storing fal's answer, this signed webhook is how we learn the request id: adopt it rather than
+ * sending the work to fal a second time.
+ */
+async function adoptAbandoned(deps: { db: Db; logger: Logger }, req: IncomingMessage, requestId: string) {
+  const named = new URL(req.url ?? '/', 'http://core').searchParams.get('generation');
+  if (!named || !UUID.test(named)) return undefined;
+  const adopted = await generationRepo.adoptProviderRequest(deps.db, named, requestId);
+  if (adopted) deps.logger.info('adopted a fal request its worker never recorded', { generationId: named });
+  return adopted;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A fast model can finish, and fal call us, before the worker has stored the request id it got back

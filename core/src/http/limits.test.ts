@@ -30,6 +30,8 @@ function postPartly(path: string, announcedBytes: number | null, sentBytes: numb
         path,
         headers: {
           'content-type': 'application/json',
+          // As the web app sends with every mutation (see wire/csrf-header.ts).
+          'x-atelier-csrf': '1',
           ...(announcedBytes === null ? {} : { 'content-length': String(announcedBytes) }),
         },
       },

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of this process, served at /metrics. One registry per app instance (tests run several). */
 export function createMetrics() {
@@ -23,3 +23,18 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Figures kept in the database rather than in one process (any worker may do the work), read when
+ * /metrics is scraped.
+ */
+export function registerDatabaseMetrics(metrics: Metrics, read: { resubmits: () => Promise<number> }): void {
+  new Gauge({
+    name: 'atelier_generation_resubmits_total',
+    help: 'Generations sent to the provider again after a submit that may have reached it (a worker died mid-submit)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await read.resubmits());
+    },
+  });
+}

@@ -14,13 +14,19 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel).child({ process: 'worker' });
 const conn = await connectDatabase(config, logger, { max: 10, ordersOwnShutdown: true });
 const storage = await openStorage(config, config.publicUrl ?? `http://127.0.0.1:${config.port}`);
-const provider = createProvider({ falKey: config.env.FAL_KEY, falApiRoot: config.env.FAL_API_ROOT, logger });
+const provider = createProvider({
+  falKey: config.env.FAL_KEY,
+  falApiRoot: config.env.FAL_API_ROOT,
+  falOutputHosts: config.falOutputHosts,
+  logger,
+});
 const jobs = await startJobQueue({ url: conn.url, logger });
 const worker = await startWorker(
   { db: conn.db, storage, jobs, provider, config, logger, pollSeconds: config.worker.statusPollSeconds },
   {
     sweepEverySeconds: config.worker.sweepEverySeconds,
     stalledAfterSeconds: config.worker.stalledAfterSeconds,
+    webhookGraceSeconds: config.worker.webhookGraceSeconds,
   },
 );
 logger.info('worker ready', { provider: provider.name });

@@ -9,12 +9,17 @@ import {
 } from '../domain/generation/pipeline';
 
 export interface WorkerOptions {
-  /** How often the sweeper looks for stalled generations and orphaned holds (default 30 s). */
+  /** How often the sweeper looks for abandoned submits, stalled generations and orphaned holds (default 5 s). */
   sweepEverySeconds?: number;
   /** A generation whose state has not moved for this long is polled again (default 120 s). */
   stalledAfterSeconds?: number;
   /** A generation still running after this long fails and its credits come back (default 1 h). */
   giveUpAfterSeconds?: number;
+  /**
+   * With webhooks on, how long a submit whose worker died after sending waits for the provider's
+   * webhook to name its request before it is sent again (default 10 min).
+   */
+  webhookGraceSeconds?: number;
 }
 
 export interface Worker {
@@ -38,7 +43,36 @@ export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}):
   const giveUpAfter = (opts.giveUpAfterSeconds ?? 3600) * 1000;
   let sweeping: Promise<void> | null = null;
 
+  const webhookGrace = (opts.webhookGraceSeconds ?? 600) * 1000;
+
+  /**
+   * A worker that died mid-submit leaves its generation queued under a lease that runs out within
+   * seconds. If it died before sending, submit again at once. If the request may have reached the
+   * provider and webhooks are on, the provider's webhook names the generation and adopts the request
+   * (no second job); only after the grace period is it sent again, and counted in /metrics.
+   */
+  const recoverAbandonedSubmits = async () => {
+    for (const g of await generationRepo.listAbandonedSubmits(deps.db, 100)) {
+      const mayHaveArrived = g.submit_started_at !== null;
+      if (
+        mayHaveArrived &&
+        deps.config.publicUrl &&
+        Date.now() - g.submit_started_at!.getTime() < webhookGrace
+      ) {
+        continue;
+      }
+      // A key of its own: the dead worker's job still holds the generation's usual key until it expires.
+      await jobs.send(
+        'generation-submit',
+        { generationId: g.id },
+        { singletonKey: `${g.id}:recover:${g.submit_lease_until?.getTime() ?? 0}` },
+      );
+      logger.warn('recovering a submit its worker abandoned', { generationId: g.id, mayHaveArrived });
+    }
+  };
+
   const sweepOnce = async () => {
+    await recoverAbandonedSubmits();
     const stalled = await generationRepo.listStalled(deps.db, new Date(Date.now() - stalledAfter), 100);
     for (const g of stalled) {
       const full = await generationRepo.findGeneration(deps.db, g.id);
@@ -49,7 +83,8 @@ export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}):
           'The model took too long to answer, so nothing was charged. Please try again.',
         );
       } else if (g.status === 'queued' && !g.provider_request_id) {
-        await jobs.send('generation-submit', { generationId: g.id });
+        // A claimed submit is recovered above once its lease runs out.
+        if (g.submit_lease_until === null) await jobs.send('generation-submit', { generationId: g.id });
       } else {
         await jobs.send('generation-poll', { generationId: g.id });
       }
@@ -73,7 +108,7 @@ export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}):
       });
     return sweeping;
   };
-  const timer = setInterval(() => void sweep(), (opts.sweepEverySeconds ?? 30) * 1000);
+  const timer = setInterval(() => void sweep(), (opts.sweepEverySeconds ?? 5) * 1000);
   timer.unref();
 
   return {

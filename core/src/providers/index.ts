@@ -21,6 +21,8 @@ export interface CreateProviderOptions {
   falKey?: string;
   /** FAL_API_ROOT. */
   falApiRoot?: string;
+  /** FAL_OUTPUT_HOSTS. */
+  falOutputHosts?: readonly string[];
   logger: Logger;
 }
 
@@ -30,9 +32,20 @@ export const DEMO_PROVIDER_WARNING =
 let warnedAboutDemo = false;
 
 /** fal when FAL_KEY is set, else the offline demo provider (said once, loudly). */
-export function createProvider({ falKey, falApiRoot, logger }: CreateProviderOptions): GenerationProvider {
-  if (falKey)
-    return createFalProvider({ key: falKey, ...(falApiRoot ? { apiRoot: falApiRoot } : {}), logger });
+export function createProvider({
+  falKey,
+  falApiRoot,
+  falOutputHosts,
+  logger,
+}: CreateProviderOptions): GenerationProvider {
+  if (falKey) {
+    return createFalProvider({
+      key: falKey,
+      ...(falApiRoot ? { apiRoot: falApiRoot } : {}),
+      ...(falOutputHosts ? { extraOutputHosts: falOutputHosts } : {}),
+      logger,
+    });
+  }
   if (!warnedAboutDemo) {
     warnedAboutDemo = true;
     logger.warn(DEMO_PROVIDER_WARNING);

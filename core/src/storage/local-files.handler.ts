@@ -13,6 +13,11 @@ export interface LocalFilesHandlerOptions {
    * (i.e. exactly the URLs the store signs); set it if a proxy strips part of the path.
    */
   pathPrefix?: string;
+  /**
+   * Asked before a signed PUT is accepted: false answers 409 (the upload the link was made for is no
+   * longer waiting for bytes). The signature alone cannot know that.
+   */
+  acceptsWrite?: (key: string) => Promise<boolean>;
 }
 
 export type LocalFilesHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -94,6 +99,10 @@ export function createLocalFilesHandler(
       }
       if (Number(exp) < unixNow()) {
         await reject(403, 'link expired');
+        return true;
+      }
+      if (isPut && opts.acceptsWrite && !(await opts.acceptsWrite(key))) {
+        await reject(409, 'this upload link is no longer accepting files');
         return true;
       }
       if (isPut) await handlePut(req, res, key, fields);

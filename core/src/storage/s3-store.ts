@@ -1,11 +1,10 @@
 /**
  * S3-compatible object store (AWS S3, MinIO, s3rver in tests) on `@aws-sdk/client-s3` v3.
  *
- * Presigned uploads: a presigned PUT URL binds the key, the expiry and the Content-Type (signed header), but it
- * CANNOT bind a maximum size — the size is unknown when signing, and S3 only checks a signed Content-Length for
- * equality. So `maxBytes` is advisory here: whoever completes the upload (the uploads module's `complete`) must
- * `head()` the object and reject/delete it when `size > maxBytes`. (A presigned POST policy with
- * `content-length-range` would enforce it server-side, at the cost of a multipart-form client.)
+ * Presigned uploads: a presigned PUT URL binds the key, the expiry, the Content-Type and the Content-Length
+ * (signed headers). S3 checks a signed Content-Length for equality, so on S3 `maxBytes` is the exact size the
+ * upload must have (callers sign the size the upload announced). The completing step still `head()`s the
+ * object. (s3rver, used in tests, does not verify V4 signatures at all, so it cannot show this refusal.)
  */
 import {
   type BucketLocationConstraint,
@@ -240,13 +239,18 @@ export function createS3Store(config: S3StoreConfig): S3ObjectStore {
       assertByteCount(opts.maxBytes, 'maxBytes');
       assertExpiry(opts.expiresInSeconds);
       const signedAt = Date.now();
-      const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType });
+      const command = new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentType: opts.contentType,
+        ContentLength: opts.maxBytes,
+      });
       const url = await getSignedUrl(signer, command, {
         expiresIn: opts.expiresInSeconds,
-        // Content-Type is part of the signature: S3 refuses the PUT if the client sends another one.
-        signableHeaders: new Set(['content-type']),
+        // Type and length are part of the signature: S3 refuses a PUT with another type or size, so
+        // on S3 the body must be exactly `maxBytes` long (the size the upload announced).
+        signableHeaders: new Set(['content-type', 'content-length']),
       });
-      // NOTE: maxBytes is not enforced by S3 here (see the module comment); the completing step must check head().
       return {
         url,
         method: 'PUT',

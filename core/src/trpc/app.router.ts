@@ -9,6 +9,7 @@ import { historyRouter } from './routers/history.router';
 import { loraRouter } from './routers/lora.router';
 import { meRouter } from './routers/me.router';
 import { moderationRouter } from './routers/moderation.router';
+import { slackRouter } from './routers/slack.router';
 import { teamRouter } from './routers/team.router';
 import { uploadsRouter } from './routers/uploads.router';
 import { router } from './trpc';
@@ -28,6 +29,7 @@ export const appRouter = router({
   moderation: moderationRouter,
   uploads: uploadsRouter,
   loras: loraRouter,
+  slack: slackRouter,
   team: teamRouter,
 });
 

@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Config } from '../config';
-import type { Db } from '../db/database';
+import { type Db, isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import {
   ensureSpace,
@@ -200,7 +200,19 @@ export async function createContext(
   clientAddress: string | null = null,
 ): Promise<Context> {
   const requestId = headers.get('x-request-id') ?? randomUUID();
-  const caller = await resolveCaller(deps, headers);
+  let caller: Caller;
+  try {
+    caller = await resolveCaller(deps, headers);
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    const unavailable = AppError.unavailable();
+    resHeaders?.append('retry-after', String(unavailable.details.retryAfterSeconds));
+    throw new TRPCError({
+      code: TRPC_CODE_FOR.UNAVAILABLE,
+      message: unavailable.message,
+      cause: unavailable,
+    });
+  }
   const userId = caller.kind === 'anonymous' ? undefined : caller.user?.id;
   const csrfSafe =
     authorizationBearer(headers) !== null ||
@@ -210,8 +222,8 @@ export async function createContext(
     caller,
     requestId,
     resHeaders,
-    clientAddress,
     csrfSafe,
+    clientAddress,
     logger: deps.logger.child({ requestId, userId }),
   };
 }

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
 import type { Space, User } from '../domain/accounts/accounts.service';
 import { AppError, type AppErrorCode, type FieldErrors, toFieldErrors } from '../errors';
@@ -39,17 +40,22 @@ const t = initTRPC.context<Context>().create({
 
 /**
  * Turns AppError into TRPCError with the code from the one table (unexpected errors are logged by the
- * adapter); a refusal that says when to come back also says it in Retry-After.
+ * adapter); a refusal that says when to come back also says it in Retry-After, and a lost database
+ * connection becomes UNAVAILABLE (503), which callers may retry.
  */
 const errors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    const unavailable = AppError.unavailable();
+    ctx.resHeaders?.set('retry-after', String(unavailable.details.retryAfterSeconds));
+    result.error = toTRPCError(unavailable);
+  } else if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     const retryAfter = cause.details.retryAfterSeconds;
     if (cause.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
       ctx.resHeaders?.set('retry-after', String(Math.ceil(retryAfter)));
     }
-    result.error = new TRPCError({ code: TRPC_CODE_FOR[cause.code], message: cause.message, cause });
+    result.error = toTRPCError(cause);
   }
   return result;
 });
@@ -71,16 +77,13 @@ export const createCallerFactory = t.createCallerFactory;
 /** Mutations that rely on the session cookie must prove they come from our own pages (see Context.csrfSafe). */
 const csrf = t.middleware(({ ctx, type, next }) => {
   if (type === 'mutation' && !ctx.csrfSafe) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `Cross-site request refused: send the ${CSRF_HEADER} header from the web app`,
-    });
+    throw AppError.forbidden(`Cross-site request refused: send the ${CSRF_HEADER} header from the web app`);
   }
   return next();
 });
 
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure.use(errors).use(storableText).use(csrf);
+export const publicProcedure = t.procedure.use(errors).use(csrf).use(storableText);
 
 /** A bot with a valid service token (no particular user). */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -129,7 +132,7 @@ export const userProcedure = publicProcedure.use(({ ctx, next }) => {
 /** A user a bot acts for (with the space the command came from); web sessions do not qualify. */
 export const botUserProcedure = userProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind !== 'service') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a bot can ask for this on behalf of a user' });
+    throw AppError.forbidden('Only a bot can ask for this on behalf of a user');
   }
   return next();
 });
@@ -160,4 +163,8 @@ function unauthorizedMessage(ctx: Context): string {
   if (ctx.caller.kind === 'service') return 'Service tokens cannot call this';
   if (ctx.caller.kind === 'web') return 'Sign in with a staff account first';
   return 'Sign in first';
+}
+
+function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE_FOR[error.code], message: error.message, cause: error });
 }

@@ -18,6 +18,8 @@ export interface OutputContext {
   appId: string;
   /** Serves `bytes` on the fake CDN and returns the public `https://v3.fal.media/files/...` URL. */
   addFile(fileName: string, bytes: Uint8Array, contentType: string): string;
+  /** A CDN URL that answers with a 302 to `location`. */
+  addRedirect(fileName: string, location: string): string;
 }
 
 export type OutputBuilder = (input: unknown, ctx: OutputContext) => unknown;
@@ -46,6 +48,11 @@ export interface FalBehavior {
   /** The next N submits fail with `submitFailureStatus` (default 503) before one is accepted. */
   submitFailures?: number;
   submitFailureStatus?: number;
+  /**
+   * Accepts submits (the job exists and runs) but withholds the HTTP answer until
+   * `releaseSubmitAnswers()`: a client that dies meanwhile never learns the request id.
+   */
+  holdSubmitAnswers?: boolean;
   /**
    * What the model app does with a cancellation while IN_PROGRESS. fal removes a queued request at
    * once, but only forwards the signal to a running app, which decides: 'stop' (default) ends it as

@@ -53,6 +53,8 @@ export class FalFake {
   private readonly behaviors = new Map<string, FalBehavior>();
   private readonly submitFailuresLeft = new Map<string, number>();
   private readonly files = new Map<string, FakeFalFile>();
+  private readonly redirects = new Map<string, string>();
+  private readonly heldAnswers: (() => void)[] = [];
   private readonly pendingUploads = new Map<string, Omit<FakeFalFile, 'bytes'>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -75,6 +77,18 @@ export class FalFake {
     const url = `https://${CDN_HOST}/files/fake${this.nextSeq()}/${encodeURIComponent(fileName)}`;
     this.files.set(url, { url, fileName, contentType, bytes: Buffer.from(bytes) });
     return url;
+  }
+
+  /** A CDN URL that answers 302 to `location` (a CDN misconfigured or taken over, for SSRF tests). */
+  addRedirect(fileName: string, location: string): string {
+    const url = `https://${CDN_HOST}/files/fake${this.nextSeq()}/${encodeURIComponent(fileName)}`;
+    this.redirects.set(url, location);
+    return url;
+  }
+
+  /** Sends the submit answers held back by `holdSubmitAnswers` (to clients still listening). */
+  releaseSubmitAnswers(): void {
+    for (const answer of this.heldAnswers.splice(0)) answer();
   }
 
   request(requestId: string): FakeFalRequest {
@@ -246,7 +260,10 @@ export class FalFake {
       });
       this.later(queueMs + progressMs, () => this.finish(r, outcomeOf(behavior)));
     }
-    sendJson(res, 200, { status: 'IN_QUEUE', ...this.urls(r), queue_position: r.queuePosition }, r.id);
+    const answer = () =>
+      sendJson(res, 200, { status: 'IN_QUEUE', ...this.urls(r), queue_position: r.queuePosition }, r.id);
+    if (behavior.holdSubmitAnswers) this.heldAnswers.push(answer);
+    else answer();
   }
 
   private async status(r: RequestState, withLogs: boolean, res: ServerResponse): Promise<void> {
@@ -337,7 +354,13 @@ export class FalFake {
       res.writeHead(200).end();
       return;
     }
-    const file = this.files.get(`https://${host}${url.pathname.slice(host.length + 1)}`);
+    const publicUrl = `https://${host}${url.pathname.slice(host.length + 1)}`;
+    const location = this.redirects.get(publicUrl);
+    if (location && (method === 'GET' || method === 'HEAD')) {
+      res.writeHead(302, { location }).end();
+      return;
+    }
+    const file = this.files.get(publicUrl);
     if ((method !== 'GET' && method !== 'HEAD') || !file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
       return;
@@ -364,6 +387,7 @@ export class FalFake {
         requestId: r.id,
         appId: r.appId,
         addFile: (name, bytes, type) => this.addFile(name, bytes, type),
+        addRedirect: (name, location) => this.addRedirect(name, location),
       };
       try {
         r.result = { status: 200, body: await outcome.output(r.input, ctx) };

@@ -1,14 +1,14 @@
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { api, type RouterOutputs } from '../lib/api';
-import { formatCredits, formatDateTime, formatMoney } from '../lib/format';
+import { formatCredits, formatMoney } from '../lib/format';
 import { useSession } from '../lib/session';
 import { usePageTitle } from '../lib/use-page-title';
+import { PURCHASE_STATUS_LABELS, PurchaseTable } from '../ui/purchase-table';
 import { Empty, ErrorNotice, Loading } from '../ui/status';
 
 type Overview = RouterOutputs['billing']['overview'];
 type Pack = Overview['packs'][number];
-type Purchase = RouterOutputs['billing']['purchases']['items'][number];
 
 /** Shown to visitors without a session: billing is reached through the bot's /buy link. */
 function SignInFirst() {
@@ -136,71 +136,6 @@ function PackList({
   );
 }
 
-const STATUS_LABELS: Record<Purchase['status'], string> = {
-  open: 'Waiting for payment',
-  paid: 'Paid',
-  expired: 'Not completed',
-  refunded: 'Refunded',
-};
-
-/** A list of purchases; `showBuyer` for the staff view of everyone's. */
-export function PurchaseTable({
-  items,
-  showBuyer = false,
-}: {
-  items: readonly Purchase[];
-  showBuyer?: boolean;
-}) {
-  return (
-    <div className="table-wrap">
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Pack</th>
-            {showBuyer && <th scope="col">Buyer</th>}
-            <th scope="col">For</th>
-            <th scope="col">Amount</th>
-            <th scope="col">Status</th>
-            <th scope="col">Receipt</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((p) => (
-            <tr key={p.id}>
-              <td>{formatDateTime(p.paidAt ?? p.createdAt)}</td>
-              <td>
-                {p.packName} ({formatCredits(p.credits)})
-              </td>
-              {showBuyer && <td>{p.buyer.name}</td>}
-              <td>{p.account.kind === 'team' ? `${p.account.spaceName ?? 'Team'} pool` : 'Personal'}</td>
-              <td>{formatMoney(p.amount, p.currency)}</td>
-              <td>
-                {STATUS_LABELS[p.status]}
-                {p.creditsUnrecovered > 0 && (
-                  <span className="badge badge-warn">
-                    {' '}
-                    {formatCredits(p.creditsUnrecovered)} not recovered
-                  </span>
-                )}
-              </td>
-              <td>
-                {p.receiptUrl ? (
-                  <a href={p.receiptUrl} target="_blank" rel="noreferrer">
-                    Receipt<span className="visually-hidden"> for {p.packName} (opens in a new tab)</span>
-                  </a>
-                ) : (
-                  '—'
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 function PurchaseHistory() {
   const purchases = useInfiniteQuery({
     queryKey: ['billing.purchases'],
@@ -260,7 +195,7 @@ export function BillingSuccessPage() {
           <p>
             {p.status === 'paid'
               ? `${formatCredits(p.credits)} were added to ${p.account.kind === 'team' ? `the ${p.account.spaceName ?? 'team'} pool` : 'your balance'}.`
-              : `This purchase is ${STATUS_LABELS[p.status].toLowerCase()}.`}
+              : `This purchase is ${PURCHASE_STATUS_LABELS[p.status].toLowerCase()}.`}
           </p>
           {p.receiptUrl && (
             <p>

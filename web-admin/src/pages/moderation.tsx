@@ -302,7 +302,11 @@ export function ModerationPage() {
           maxLength={500}
           autoFocus
           value={reason}
-          onChange={(e) => setReason(e.target.value)}
+          onChange={(e) => {
+            setReason(e.target.value);
+            // The old refusal no longer describes what is typed.
+            if (act.isError) act.reset();
+          }}
           errors={actError?.fieldErrors.reason}
         />
       </ConfirmDialog>

@@ -1,11 +1,11 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { api, type RouterInputs } from '../lib/api';
+import { api, type RouterOutputs } from '../lib/api';
 import { usePageTitle } from '../lib/use-page-title';
+import { PurchaseTable } from '../ui/purchase-table';
 import { Empty, ErrorNotice, Loading } from '../ui/status';
-import { PurchaseTable } from './billing';
 
-type Status = NonNullable<Exclude<RouterInputs['admin']['purchases'], void | undefined>['status']>;
+type Status = RouterOutputs['admin']['purchases']['items'][number]['status'];
 const STATUSES: { value: Status | ''; label: string }[] = [
   { value: '', label: 'All' },
   { value: 'paid', label: 'Paid' },

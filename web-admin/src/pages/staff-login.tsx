@@ -42,16 +42,12 @@ export function StaffLoginPage() {
         <p className="muted">For moderators and admins. Users sign in with a link from the bot (/web).</p>
         {error && (
           <div className="notice notice-error" role="alert">
-            {error.code === 'RATE_LIMITED' ? (
-              <p>
-                Too many sign-in attempts.{' '}
-                {retryAfter > 0
-                  ? `Try again in ${Math.ceil(retryAfter / 60)} minute(s).`
-                  : 'Try again later.'}
-              </p>
-            ) : (
-              <p>{error.message}</p>
-            )}
+            <p>
+              {error.message}
+              {error.code === 'RATE_LIMITED' && retryAfter > 0
+                ? ` (about ${retryAfter < 90 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`}).`
+                : ''}
+            </p>
           </div>
         )}
         <TextField

@@ -159,6 +159,11 @@ export async function ensureTeamAccount(db: Db, spaceId: string, starterCredits 
   });
 }
 
+/** The id of a space's team account, or null while it has none. */
+export async function findTeamAccountId(db: DbOrTx, spaceId: string): Promise<string | null> {
+  return (await creditsRepo.findTeamAccount(db, spaceId))?.id ?? null;
+}
+
 /** The user's personal account id (every user has one from creation). */
 export async function personalAccountId(db: DbOrTx, userId: string): Promise<string> {
   const account = await creditsRepo.findPersonalAccount(db, userId);

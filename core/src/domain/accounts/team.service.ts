@@ -3,9 +3,8 @@ import type { Db } from '../../db/database';
 import type { TeamSpenders } from '../../db/types';
 import { AppError } from '../../errors';
 import { getModel } from '../catalog/catalog.service';
-import * as creditsRepo from '../credits/credits.repo';
-import { type Balance, getBalance, usageMonth } from '../credits/credits.service';
-import { ensureTeamAccount, type Space, type User } from './accounts.service';
+import { type Balance, getBalance, listMonthlySpend, usageMonth } from '../credits/credits.service';
+import { ensureTeamAccount, findTeamAccountId, type Space, type User } from './accounts.service';
 import { getTeamPolicy, setTeamPolicy } from './team-policy.service';
 
 /** Who runs a `team` command: the person, the space it came from and whether the bot says they administer it. */
@@ -68,32 +67,20 @@ function requireSpace(actor: TeamActor): Space {
 /** The `team` overview: pool balance, policy and this month's spend per member. */
 export async function teamOverview(db: Db, actor: TeamActor): Promise<TeamOverview> {
   const space = requireSpace(actor);
-  const month = usageMonth();
-  const account = await creditsRepo.findTeamAccount(db, space.id);
+  const accountId = await findTeamAccountId(db, space.id);
   const base = {
     space: { id: space.id, name: space.name, kind: space.kind, platform: space.platform },
     viewerIsAdmin: actor.spaceAdmin,
-    month: month.slice(0, 7),
+    month: usageMonth().slice(0, 7),
   };
-  if (!account) {
+  if (!accountId) {
     return { ...base, pool: null, policy: null, members: actor.spaceAdmin ? [] : [ownLine(actor.user)] };
   }
-  const [pool, policy, rows] = await Promise.all([
-    getBalance(db, account.id),
-    getTeamPolicy(db, account.id),
-    creditsRepo.listMemberSpend(
-      db,
-      account.id,
-      new Date(`${month}T00:00:00Z`),
-      actor.spaceAdmin ? undefined : actor.user.id,
-    ),
+  const [pool, policy, members] = await Promise.all([
+    getBalance(db, accountId),
+    getTeamPolicy(db, accountId),
+    listMonthlySpend(db, accountId, actor.spaceAdmin ? undefined : actor.user.id),
   ]);
-  const members = rows.map((r) => ({
-    userId: r.user_id,
-    displayName: r.display_name,
-    spent: Number(r.spent),
-    held: Number(r.held),
-  }));
   return {
     ...base,
     pool,

@@ -13,8 +13,10 @@ import {
   type Balance,
   getBalance,
   type Hold,
+  type LedgerEntry,
+  listLedger,
+  listMonthlySpend,
   listPendingHolds,
-  monthlySpendByMember,
 } from '../credits/credits.service';
 
 export type AccountOwner =
@@ -36,21 +38,28 @@ export interface AccountDetails {
   policy: TeamPolicy | null;
   /** Team pools only: this month's spend per member, most first. */
   memberSpend: { userId: string; displayName: string; spent: number }[];
+  /** A page of the ledger, newest first (admin.ledger filters it). */
+  ledger: { entries: LedgerEntry[]; nextCursor: number | null };
 }
 
-/** What an admin's account page shows above the ledger (which pages on its own: credits.listLedger). */
-export async function accountDetails(db: DbOrTx, accountId: string): Promise<AccountDetails> {
+/** What an admin's account page shows: the account, its owner, holds and flag, and a ledger page. */
+export async function accountDetails(
+  db: DbOrTx,
+  accountId: string,
+  opts: { ledgerCursor?: number } = {},
+): Promise<AccountDetails> {
   const balance = await getBalance(db, accountId);
-  const [owner, holds, flag] = await Promise.all([
+  const [owner, holds, flag, ledger] = await Promise.all([
     ownerOf(db, accountId, balance.kind),
     listPendingHolds(db, accountId),
     accountFlag(db, accountId),
+    listLedger(db, accountId, { beforeId: opts.ledgerCursor, limit: 50 }),
   ]);
   const team = balance.kind === 'team';
   const [policy, memberSpend] = team
-    ? await Promise.all([getTeamPolicy(db, accountId), monthlySpendByMember(db, accountId)])
+    ? await Promise.all([getTeamPolicy(db, accountId), listMonthlySpend(db, accountId)])
     : [null, []];
-  return { balance, owner, holds, flag, policy, memberSpend };
+  return { balance, owner, holds, flag, policy, memberSpend, ledger };
 }
 
 async function ownerOf(db: DbOrTx, accountId: string, kind: 'personal' | 'team'): Promise<AccountOwner> {

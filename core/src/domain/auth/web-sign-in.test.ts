@@ -70,7 +70,10 @@ describe('staff sign-in', () => {
     expect(crossSite.status).toBe(403);
     const models = await browser.client.admin.models.query();
     expect(models.find((m) => m.id === 'fal-ai/fast-sdxl')?.enabled).toBe(true);
-    expect(await trpcError(forged.client.auth.logout.mutate())).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await trpcError(forged.client.auth.logout.mutate())).toMatchObject({
+      code: 'FORBIDDEN',
+      appCode: 'FORBIDDEN',
+    });
   });
 
   it('logout ends the session: the same cookie no longer works', async () => {

@@ -352,21 +352,6 @@ export function listPendingHolds(db: DbOrTx, accountId: string, limit: number) {
     .execute();
 }
 
-/** Credits each member spent (captured) from an account since `since`, most first. */
-export async function spendByMember(db: DbOrTx, accountId: string, since: Date) {
-  const rows = await db
-    .selectFrom('credit_holds as h')
-    .innerJoin('users as u', 'u.id', 'h.user_id')
-    .select(['h.user_id', 'u.display_name', (eb) => eb.fn.sum<string>('h.amount').as('spent')])
-    .where('h.account_id', '=', accountId)
-    .where('h.status', '=', 'captured')
-    .where('h.resolved_at', '>=', since)
-    .groupBy(['h.user_id', 'u.display_name'])
-    .orderBy('spent', 'desc')
-    .execute();
-  return rows.map((r) => ({ user_id: r.user_id, display_name: r.display_name, spent: Number(r.spent) }));
-}
-
 export function listPendingHoldsOlderThan(db: DbOrTx, cutoff: Date, limit: number) {
   return db
     .selectFrom('credit_holds')

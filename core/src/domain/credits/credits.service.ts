@@ -365,14 +365,22 @@ export async function accountFlag(
   return account.flagged_at ? { at: account.flagged_at, reason: account.flag_reason } : null;
 }
 
-/** What each member spent from a (team) account this calendar month (UTC), most first. */
-export async function monthlySpendByMember(
+/**
+ * What each member spent from an account this month (captured) and still holds for running work,
+ * largest spender first; one member only when `userId` is given.
+ */
+export async function listMonthlySpend(
   db: DbOrTx,
   accountId: string,
-  now = new Date(),
-): Promise<{ userId: string; displayName: string; spent: number }[]> {
-  const rows = await repo.spendByMember(db, accountId, new Date(`${usageMonth(now)}T00:00:00Z`));
-  return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, spent: r.spent }));
+  userId?: string,
+): Promise<{ userId: string; displayName: string; spent: number; held: number }[]> {
+  const rows = await repo.listMemberSpend(db, accountId, new Date(`${usageMonth()}T00:00:00Z`), userId);
+  return rows.map((r) => ({
+    userId: r.user_id,
+    displayName: r.display_name,
+    spent: Number(r.spent),
+    held: Number(r.held),
+  }));
 }
 
 /** Monthly usage of a member on a team account. */

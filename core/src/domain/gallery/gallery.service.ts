@@ -5,6 +5,7 @@ import { AppError } from '../../errors';
 import type { ObjectStore } from '../../storage';
 import { recordAudit } from '../audit/audit.service';
 import { type GenerationView, toGenerationViews } from '../generation/generation-view';
+import { revokeOutputLinks } from '../generation/output-keys';
 import {
   decodeCursor,
   type HistoryCategory,
@@ -108,7 +109,7 @@ export async function unpublish(
   userId: string,
   generationId: string,
 ): Promise<{ id: string; state: GalleryState | null }> {
-  return deps.db.transaction().execute(async (tx) => {
+  const result = await deps.db.transaction().execute(async (tx) => {
     const generation = await repo.lockOwnGenerationForPublish(tx, userId, generationId);
     if (!generation) throw AppError.notFound('Generation');
     const existing = await repo.lockGalleryItem(tx, generationId);
@@ -116,6 +117,9 @@ export async function unpublish(
     if (existing) await repo.deleteGalleryItem(tx, generationId);
     return { id: generationId, state: null };
   });
+  // Links the feed handed out stop working now, not when their signature expires.
+  await revokeOutputLinks(deps, [generationId]);
+  return result;
 }
 
 /** The public gallery, newest first, optionally one category. */
@@ -161,7 +165,7 @@ export async function report(
   if (input.category === 'other' && details.length < 3) {
     throw AppError.invalidInput('Say what is wrong', { details: ['required when the reason is "other"'] });
   }
-  await deps.db.transaction().execute(async (tx) => {
+  const heldForReview = await deps.db.transaction().execute(async (tx) => {
     const item = await repo.lockGalleryItem(tx, generationId);
     if (!item || item.state === 'removed') throw AppError.notFound('Gallery item');
     const added = await repo.insertReport(tx, {
@@ -170,9 +174,9 @@ export async function report(
       category: input.category,
       reason: details,
     });
-    if (!added) return;
+    if (!added) return false;
     const counted = await repo.incrementReportCount(tx, generationId);
-    if (counted.state !== 'approved' || counted.report_count < REPORT_THRESHOLD) return;
+    if (counted.state !== 'approved' || counted.report_count < REPORT_THRESHOLD) return false;
     const holdReason = `Held for review after ${counted.report_count} reports`;
     await repo.setGalleryState(tx, [generationId], {
       state: 'pending',
@@ -187,7 +191,9 @@ export async function report(
       reason: holdReason,
       data: { reportCount: counted.report_count },
     });
+    return true;
   });
+  if (heldForReview) await revokeOutputLinks(deps, [generationId]);
   return { id: generationId, reported: true };
 }
 
@@ -224,6 +230,8 @@ export async function moderate(
     }
     return new Set(items.map((item) => item.generation_id));
   });
+  // Anything no longer approved leaves the public eye at once, including links already handed out.
+  if (state !== 'approved') await revokeOutputLinks(deps, [...found]);
   return input.ids.map((id) => ({ id, state: found.has(id) ? state : ('not_found' as const) }));
 }
 

@@ -297,3 +297,59 @@ describe('gallery with GALLERY_AUTO_APPROVE=false', () => {
     expect((await mod.client.moderation.queue.query({ state: 'pending' })).items).toEqual([]);
   });
 });
+
+describe('taking an item down takes its media offline at once', () => {
+  const { core, member } = galleryWorld();
+  const feedLinkOf = async (id: string) => {
+    const feed = await core.anonymous().gallery.feed.query({ limit: 50 });
+    const url = feed.items.find((i) => i.id === id)?.outputs[0]?.url;
+    expect(url).toBeTruthy();
+    expect((await fetch(url!)).status).toBe(200);
+    return url!;
+  };
+
+  it('a link the feed handed out answers 404 as soon as the owner unpublishes; the owner still sees it', async () => {
+    const ivy = await member('Ivy');
+    const item = await ivy.generate();
+    await ivy.bot.gallery.publish.mutate({ id: item.id });
+    const link = await feedLinkOf(item.id);
+
+    await ivy.bot.gallery.unpublish.mutate({ id: item.id });
+    expect((await fetch(link)).status).toBe(404);
+    const own = await ivy.bot.history.show.query({ id: item.id });
+    const res = await fetch(own.outputs[0]!.url!);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(pngBytes(0))).toBe(true);
+  });
+
+  it('a moderator removing or hiding items kills the links the feed handed out', async () => {
+    const jon = await member('Jon');
+    const removed = await jon.generate();
+    const hidden = await jon.generate();
+    await jon.bot.gallery.publish.mutate({ id: removed.id });
+    await jon.bot.gallery.publish.mutate({ id: hidden.id });
+    const removedLink = await feedLinkOf(removed.id);
+    const hiddenLink = await feedLinkOf(hidden.id);
+
+    const mod = await core.web('moderator');
+    await mod.client.moderation.act.mutate({ ids: [removed.id], action: 'remove', reason: 'stolen art' });
+    await mod.client.moderation.act.mutate({ ids: [hidden.id], action: 'hide', reason: 'off-topic' });
+    expect((await fetch(removedLink)).status).toBe(404);
+    expect((await fetch(hiddenLink)).status).toBe(404);
+    // Approved again: the feed hands out new, working links.
+    await mod.client.moderation.act.mutate({ ids: [hidden.id], action: 'approve', reason: 'fine after all' });
+    await feedLinkOf(hidden.id);
+  });
+
+  it('three reports hold an item for review and its feed links stop working', async () => {
+    const kim = await member('Kim');
+    const item = await kim.generate();
+    await kim.bot.gallery.publish.mutate({ id: item.id });
+    const link = await feedLinkOf(item.id);
+    for (const name of ['r1', 'r2', 'r3']) {
+      const reporter = await member(`Reporter ${name}`);
+      await reporter.bot.gallery.report.mutate({ id: item.id, reason: 'spam' });
+    }
+    expect((await fetch(link)).status).toBe(404);
+  });
+});

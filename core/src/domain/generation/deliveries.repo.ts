@@ -4,21 +4,22 @@ import type { DbOrTx } from '../../db/database';
 // Queries only: the outbox of finished generations that bots post to their chats.
 
 /**
- * Leases the oldest unacknowledged, unleased deliveries of a platform for `seconds`; concurrent
- * connections (bot replicas) skip each other's rows (SKIP LOCKED).
+ * Leases the oldest unacknowledged deliveries of a platform to `owner` for `seconds`: unleased ones,
+ * expired ones, and `reclaimOwner`'s own unexpired ones. Concurrent connections (bot replicas) skip
+ * each other's rows (SKIP LOCKED).
  */
 export async function leaseDeliveries(
   db: DbOrTx,
   platform: string,
-  seconds: number,
-  limit: number,
+  lease: { seconds: number; owner: string | null; reclaimOwner: string | null; limit: number },
 ): Promise<number[]> {
   const { rows } = await sql<{ id: number }>`
-    update deliveries set lease_until = now() + make_interval(secs => ${seconds})
+    update deliveries set lease_until = now() + make_interval(secs => ${lease.seconds}),
+                          lease_owner = ${lease.owner}
      where id in (select id from deliveries
                    where platform = ${platform} and acked_at is null
-                     and (lease_until is null or lease_until < now())
-                   order by id limit ${limit}
+                     and (lease_until is null or lease_until < now() or lease_owner = ${lease.reclaimOwner})
+                   order by id limit ${lease.limit}
                    for update skip locked)
     returning id`.execute(db);
   return rows.map((r) => r.id);
@@ -28,7 +29,7 @@ export async function leaseDeliveries(
 export function releaseLeases(db: DbOrTx, platform: string, ids: readonly number[]) {
   return db
     .updateTable('deliveries')
-    .set({ lease_until: null })
+    .set({ lease_until: null, lease_owner: null })
     .where('platform', '=', platform)
     .where('id', 'in', ids)
     .where('acked_at', 'is', null)

@@ -25,11 +25,24 @@ export const DELIVERY_LEASE_SECONDS = 120;
 
 /**
  * Hands the oldest unacknowledged, unleased deliveries of a platform to one bot connection by leasing
- * them; concurrent connections (bot replicas) skip each other's rows, so no result is posted twice.
+ * them to its process (`owner`); other processes (bot replicas) skip each other's rows, so no result
+ * is posted twice. With `reclaimOwn` (a connection's first claim) the owner's own unexpired leases are
+ * handed out again too: its previous connection may be gone without having given them back.
  */
-export async function claimDeliveries(db: DbOrTx, platform: string, limit = 50): Promise<number[]> {
-  const ids = await repo.leaseDeliveries(db, platform, DELIVERY_LEASE_SECONDS, limit);
-  return ids.sort((a, b) => a - b);
+export async function claimDeliveries(
+  db: DbOrTx,
+  platform: string,
+  claim: { owner: string | null; reclaimOwn: boolean },
+  limit = 50,
+): Promise<number[]> {
+  const own = claim.reclaimOwn && claim.owner !== null ? claim.owner : null;
+  const ids = await repo.leaseDeliveries(db, platform, {
+    seconds: DELIVERY_LEASE_SECONDS,
+    owner: claim.owner,
+    reclaimOwner: own,
+    limit,
+  });
+  return ids.sort((x, y) => x - y);
 }
 
 /** Gives leased but unacknowledged deliveries back (a bot connection closed cleanly). */
@@ -88,10 +101,14 @@ const sleep = (ms: number) =>
 export async function* streamDeliveries(
   deps: { db: DbOrTx; storage: ObjectStore; events: EventBus; logger: Logger },
   platform: string,
+  /** The bot process's own id, the same across its reconnects (see claimDeliveries); null for none. */
+  consumerId: string | null,
   signal?: AbortSignal,
 ): AsyncGenerator<DeliveryView> {
-  const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' }> =>
-    e.type === 'delivery' && e.platform === platform;
+  let reclaimOwn = consumerId !== null;
+  // A resync (LISTEN came back after a blip) may hide missed deliveries: claim again at once.
+  const isForMe = (e: AtelierEvent): e is Extract<AtelierEvent, { type: 'delivery' | 'resync' }> =>
+    e.type === 'resync' || (e.type === 'delivery' && e.platform === platform);
   // Listen before the first claim so nothing committed in between is missed.
   const events = deps.events.stream(isForMe, signal)[Symbol.asyncIterator]();
   const handedOut: number[] = [];
@@ -99,7 +116,8 @@ export async function* streamDeliveries(
   try {
     while (!signal?.aborted) {
       for (;;) {
-        const ids = await claimDeliveries(deps.db, platform, CLAIM_BATCH);
+        const ids = await claimDeliveries(deps.db, platform, { owner: consumerId, reclaimOwn }, CLAIM_BATCH);
+        reclaimOwn = false;
         for (const delivery of await loadDeliveries(deps.db, deps.storage, platform, ids)) {
           handedOut.push(delivery.deliveryId);
           yield delivery;

@@ -103,4 +103,57 @@ describe('the deliveries stream', () => {
     expect(received.flat().sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
     expect(received[0]!.filter((id) => received[1]!.includes(id))).toEqual([]);
   });
+
+  it('a bot process that reconnects gets its unacknowledged deliveries at once, though its old connection still holds them', async () => {
+    const { user, accountId } = await makeUser(t.db, { platform: 'discord' });
+    const g = await makeGeneration(t.db, core.app.deps.storage, { userId: user.id, accountId });
+    const bot = await core.bot('discord');
+    const consumerId = `bot-process-${g.id}`;
+    // The first connection of the process receives the delivery and then goes quiet (half-open: core
+    // never hears that the bot gave up on it, so it never gives the lease back).
+    const first: number[] = [];
+    const old = bot.deliveries.stream.subscribe(
+      { consumerId },
+      { onData: (d) => first.push(d.data.deliveryId) },
+    );
+    const row = await t.db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('deliveries')
+        .values({
+          generation_id: g.id,
+          outcome: 'succeeded',
+          platform: 'discord',
+          user_id: user.id,
+          space_id: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await publishEvent(tx, { type: 'delivery', platform: 'discord', deliveryId: inserted.id });
+      return inserted;
+    });
+    await waitUntil(() => first.includes(row.id), { label: 'the first connection to get it' });
+
+    // The same process connects again: the delivery comes at once, not after the 120 s lease.
+    const second: number[] = [];
+    const again = bot.deliveries.stream.subscribe(
+      { consumerId },
+      { onData: (d) => second.push(d.data.deliveryId) },
+    );
+    try {
+      await waitUntil(() => second.includes(row.id), {
+        timeoutMs: 5_000,
+        label: 'the reconnected stream to get it',
+      });
+      await bot.deliveries.ack.mutate({ ids: [row.id] });
+    } finally {
+      old.unsubscribe();
+      again.unsubscribe();
+    }
+    const lease = await t.db
+      .selectFrom('deliveries')
+      .select(['acked_at', 'lease_owner'])
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(lease.acked_at).not.toBeNull();
+  });
 });

@@ -106,6 +106,11 @@ describe('choosing the model for a chat request', () => {
     );
     expect(unknown).toMatchObject({ appCode: 'INVALID_INPUT', fieldErrors: { wings: [expect.any(String)] } });
     expect(unknown.message).toMatch(/^FLUX.1 \[schnell\] has no option wings; it takes: /);
+    // The default model does not quietly become a pricier one that happens to have the option.
+    const lacking = await trpcError(
+      bot.generations.plan.query({ prompt: 'a fox', options: { fields: { guidance_scale: 5 } } }),
+    );
+    expect(lacking.message).toMatch(/^FLUX.1 \[schnell\] has no option guidance_scale; it takes: /);
     const range = await trpcError(
       bot.generations.plan.query({ model: 'flux', prompt: 'a fox', options: { count: 9 } }),
     );

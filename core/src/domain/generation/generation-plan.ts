@@ -55,6 +55,8 @@ interface Fit {
     | { kind: 'file'; fileKind: FileKind }
     | { kind: 'lora' }
     | { kind: 'prompt' }
+    /** An option the model does not have, or a value it cannot take: never a reason to switch models. */
+    | { kind: 'option' }
     | { kind: 'needs'; needs: Need[] };
 }
 
@@ -101,7 +103,8 @@ export async function planGeneration(
     model = asked;
     const askedFit = fit(asked);
     // A named model is kept unless it cannot take the attached file; the default gives way to any need.
-    const mayMove = !askedFit.ok && (ref === undefined || askedFit.problem?.kind === 'file');
+    const why = askedFit.problem?.kind;
+    const mayMove = !askedFit.ok && why !== 'option' && (ref === undefined || why === 'file');
     if (mayMove) {
       const siblings = (await listModels(deps.db, { category: asked.category })).filter(
         (m) => m.category === asked.category && m.id !== asked.id,
@@ -151,8 +154,7 @@ function fitOf(
   try {
     mapped = mapRequest(model, prompt, options);
   } catch {
-    // An option this model lacks: not a fit, and the chosen model's own mapping will say so in words.
-    return { ok: false, problem: { kind: 'needs', needs: [] } };
+    return { ok: false, problem: { kind: 'option' } };
   }
   const provided = new Set([...Object.keys(mapped), ...(fileFields as string[])]);
   const needs = missingInputs(model, provided);
@@ -201,17 +203,16 @@ function refusal(
         needs,
       });
     }
-    case 'needs': {
-      if (problem.needs.length === 0) {
-        // The options did not map: the mapping says which one, in words.
-        try {
-          mapRequest(model, prompt, options);
-        } catch (error) {
-          if (error instanceof AppError) return error;
-          throw error;
-        }
-        return AppError.invalidInput(`${model.name} cannot run this request`);
+    case 'option':
+      // The mapping says which option, in words.
+      try {
+        mapRequest(model, prompt, options);
+      } catch (error) {
+        if (error instanceof AppError) return error;
+        throw error;
       }
+      return AppError.invalidInput(`${model.name} cannot run this request`);
+    case 'needs': {
       const fieldErrors = Object.fromEntries(problem.needs.map((n) => [n.field, ['required']]));
       return new AppError('INVALID_INPUT', describeNeeds(model, problem.needs), {
         fieldErrors,

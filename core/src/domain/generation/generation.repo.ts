@@ -118,12 +118,107 @@ export function markSubmitted(
       provider_request_id: providerRequestId,
       queue_position: queuePosition,
       submitted_at: new Date(),
+      submit_lease_until: null,
       updated_at: new Date(),
     })
     .where('id', '=', id)
     .where('status', '=', 'queued')
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Takes the submit of a queued generation for `leaseSeconds`: only one worker at a time, and a dead
+ * worker's claim runs out by itself. Returns the row as it was (its `submit_started_at` tells whether
+ * an earlier submit may have reached the provider), or undefined when someone else holds it.
+ */
+export function claimSubmit(db: DbOrTx, id: string, leaseSeconds: number) {
+  return db
+    .updateTable('generations')
+    .set({ submit_lease_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .where('provider_request_id', 'is', null)
+    .where((eb) =>
+      eb.or([eb('submit_lease_until', 'is', null), eb('submit_lease_until', '<', sql<Date>`now()`)]),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function renewSubmitLease(db: DbOrTx, id: string, leaseSeconds: number) {
+  return db
+    .updateTable('generations')
+    .set({ submit_lease_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** Gives the submit back (a retry may claim it at once); `refused` also clears the intent. */
+export function releaseSubmitLease(db: DbOrTx, id: string, opts: { refused: boolean }) {
+  return db
+    .updateTable('generations')
+    .set({ submit_lease_until: null, ...(opts.refused ? { submit_started_at: null } : {}) })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** Marks that the request is about to be sent; counts a resend when an earlier one may have got there. */
+export function markSubmitIntent(db: DbOrTx, id: string, resend: boolean) {
+  return db
+    .updateTable('generations')
+    .set((eb) => ({
+      submit_started_at: new Date(),
+      ...(resend ? { resubmits: eb('resubmits', '+', 1) } : {}),
+    }))
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/**
+ * The provider told us (a signed webhook naming this generation) which request it ran for a submit
+ * whose answer we never stored, because the worker died in between: record it instead of sending again.
+ */
+export function adoptProviderRequest(db: DbOrTx, id: string, providerRequestId: string) {
+  return db
+    .updateTable('generations')
+    .set({
+      status: 'submitted',
+      provider_request_id: providerRequestId,
+      submitted_at: new Date(),
+      submit_lease_until: null,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .where('provider_request_id', 'is', null)
+    .where('submit_started_at', 'is not', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Queued generations whose submitting worker let its lease run out (it died or hung). */
+export function listAbandonedSubmits(db: DbOrTx, limit: number) {
+  return db
+    .selectFrom('generations')
+    .select(['id', 'submit_started_at', 'submit_lease_until'])
+    .where('status', '=', 'queued')
+    .where('submit_lease_until', '<', sql<Date>`now()`)
+    .orderBy('submit_lease_until')
+    .limit(limit)
+    .execute();
+}
+
+/** Resends after a submit that may have reached the provider, over all generations. */
+export async function countResubmits(db: DbOrTx): Promise<number> {
+  const row = await db
+    .selectFrom('generations')
+    .select(sql<number>`coalesce(sum(resubmits), 0)::int`.as('total'))
+    .executeTakeFirstOrThrow();
+  return row.total;
 }
 
 export function countSubmitAttempt(db: DbOrTx, id: string) {
@@ -211,7 +306,7 @@ export function insertDelivery(
 export function listStalled(db: DbOrTx, staleSince: Date, limit: number) {
   return db
     .selectFrom('generations')
-    .select(['id', 'status', 'provider_request_id'])
+    .select(['id', 'status', 'provider_request_id', 'submit_lease_until'])
     .where('status', 'in', ACTIVE_STATUSES)
     .where('updated_at', '<', staleSince)
     .orderBy('updated_at')
@@ -261,6 +356,19 @@ export function findFirstOutput(db: DbOrTx, userId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** Outputs with stored bytes of these generations. */
+export function listStoredOutputs(db: DbOrTx, generationIds: readonly string[]) {
+  return db
+    .selectFrom('generation_outputs')
+    .select(['generation_id', 'position', 'storage_key', 'media_type'])
+    .where('generation_id', 'in', generationIds)
+    .where('storage_key', 'is not', null)
+    .$narrowType<{ storage_key: string }>()
+    .orderBy('generation_id')
+    .orderBy('position')
+    .execute();
+}
+
 /** Outputs of the given generations, in position order. */
 export function listOutputs(db: DbOrTx, generationIds: readonly string[]) {
   return db
@@ -269,6 +377,23 @@ export function listOutputs(db: DbOrTx, generationIds: readonly string[]) {
     .where('generation_id', 'in', generationIds)
     .orderBy('position')
     .execute();
+}
+
+/** Points an output at its new storage key, only if it still has the old one. */
+export async function moveOutputKey(
+  db: DbOrTx,
+  generationId: string,
+  position: number,
+  keys: { from: string; to: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('generation_outputs')
+    .set({ storage_key: keys.to })
+    .where('generation_id', '=', generationId)
+    .where('position', '=', position)
+    .where('storage_key', '=', keys.from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Gallery state of the given generations (those ever published). */

@@ -129,31 +129,7 @@ export async function acceptGeneration(
   const id = randomUUID();
   try {
     const row = await db.transaction().execute(async (tx) => {
-      await repo.lockUser(tx, actor.user.id);
-      const { recent, active } = await repo.countRecentAndActive(
-        tx,
-        actor.user.id,
-        new Date(Date.now() - 60_000),
-      );
-      if (active >= MAX_ACTIVE_PER_USER) {
-        throw new AppError(
-          'RATE_LIMITED',
-          `You already have ${active} generations running; wait for one to finish`,
-          {
-            retryAfterSeconds: 10,
-          },
-        );
-      }
-      if (recent >= RATE_LIMIT_PER_MINUTE) {
-        throw new AppError(
-          'RATE_LIMITED',
-          `That is ${RATE_LIMIT_PER_MINUTE} generations this minute; try again shortly`,
-          {
-            retryAfterSeconds: 60,
-          },
-        );
-      }
-      const accountId = await resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin, actor.payWith);
+      const accountId = await checkLimitsAndPayer(tx, actor);
       const holdId = randomUUID();
       const generation = await repo.insertGeneration(tx, {
         id,
@@ -196,6 +172,68 @@ export async function acceptGeneration(
         ? await replayOf(deps, actor, work.requestKey)
         : null;
     if (replay) return replay;
+    throw error;
+  }
+}
+
+/** The user's rate and concurrency limits (refused with RATE_LIMITED), then who pays. */
+async function checkLimitsAndPayer(tx: Tx, actor: Actor): Promise<string> {
+  await repo.lockUser(tx, actor.user.id);
+  const { recent, active } = await repo.countRecentAndActive(
+    tx,
+    actor.user.id,
+    new Date(Date.now() - 60_000),
+  );
+  if (active >= MAX_ACTIVE_PER_USER) {
+    throw new AppError(
+      'RATE_LIMITED',
+      `You already have ${active} generations running; wait for one to finish`,
+      {
+        retryAfterSeconds: 10,
+      },
+    );
+  }
+  if (recent >= RATE_LIMIT_PER_MINUTE) {
+    throw new AppError(
+      'RATE_LIMITED',
+      `That is ${RATE_LIMIT_PER_MINUTE} generations this minute; try again shortly`,
+      {
+        retryAfterSeconds: 60,
+      },
+    );
+  }
+  return resolvePayer(tx, actor.user.id, actor.space, actor.spaceAdmin, actor.payWith);
+}
+
+class DryRun extends Error {}
+
+/**
+ * Would `acceptGeneration` take this work now? Runs the same limit, policy and credit checks (a hold
+ * included) in a transaction that is rolled back, so costly preparation (a LoRA's zip) is done only
+ * for work that will be accepted. The real acceptance checks everything again.
+ */
+export async function assertAcceptable(
+  deps: Pick<GenerationDeps, 'db'>,
+  actor: Actor,
+  work: { modelId: string; price: number },
+): Promise<void> {
+  try {
+    await deps.db.transaction().execute(async (tx) => {
+      const accountId = await checkLimitsAndPayer(tx, actor);
+      const probe = randomUUID();
+      await holdCredits(tx, {
+        holdId: probe,
+        accountId,
+        userId: actor.user.id,
+        amount: work.price,
+        reference: `precheck:${probe}`,
+        idempotencyKey: `precheck:${probe}`,
+        modelId: work.modelId,
+      });
+      throw new DryRun();
+    });
+  } catch (error) {
+    if (error instanceof DryRun) return;
     throw error;
   }
 }

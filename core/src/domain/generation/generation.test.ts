@@ -86,7 +86,7 @@ describe('a generation from request to delivery', () => {
     expect(
       fal.requests.find((r) => r.input && (r.input as { prompt?: string }).prompt === 'a red fox')
         ?.webhookUrl,
-    ).toBe(`http://127.0.0.1:${port}/webhooks/fal`);
+    ).toMatch(new RegExp(`^http://127.0.0.1:${port}/webhooks/fal\\?generation=${created.id}$`));
   });
 
   it('a model failure releases the hold once and records a reason a person can read', async () => {

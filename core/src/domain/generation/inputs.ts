@@ -1,7 +1,9 @@
 import type { DbOrTx } from '../../db/database';
 import { AppError } from '../../errors';
+import type { ObjectStore } from '../../storage';
 import type { CatalogModel, FileKind } from '../catalog/catalog.types';
 import * as loraRepo from '../lora/lora.repo';
+import { resolveInputAsset } from '../uploads/uploads.service';
 import * as repo from './generation.repo';
 import type { Actor } from './generation.service';
 
@@ -11,6 +13,8 @@ export interface ResolvedFile {
   storageKey: string;
   mime: string;
   fileName: string;
+  /** Set when the file is an upload: its bytes are loaded through the verifying path then. */
+  uploadId: string | null;
 }
 
 /**
@@ -36,6 +40,7 @@ export async function resolveFileInput(
       storageKey: upload.storage_key,
       mime: upload.mime ?? 'application/octet-stream',
       fileName: upload.filename ?? 'input',
+      uploadId: ref,
     };
   }
   const output = await repo.findFirstOutput(db, userId, ref);
@@ -49,6 +54,7 @@ export async function resolveFileInput(
       storageKey: output.storage_key,
       mime: output.media_type ?? 'application/octet-stream',
       fileName: 'input',
+      uploadId: null,
     };
   }
   throw new AppError('NOT_FOUND', `The file for ${field} was not found among your uploads and generations`, {
@@ -89,4 +95,19 @@ export async function resolveLoras(
     }
   }
   return requested;
+}
+
+/**
+ * The bytes of a resolved file input. An upload is checked again (size, type, pixel limits) as it is
+ * loaded, so bytes that changed in storage after verification never reach the model.
+ */
+export async function loadFileInput(
+  deps: { db: DbOrTx; storage: ObjectStore },
+  userId: string,
+  file: ResolvedFile,
+  kind: FileKind,
+): Promise<Buffer> {
+  if (file.uploadId === null) return deps.storage.get(file.storageKey);
+  const asset = await resolveInputAsset(deps.db, deps.storage, userId, file.uploadId, kind);
+  return asset.bytesLoader();
 }

@@ -17,7 +17,7 @@ import { readImageDimensions, sniffFile } from '../uploads/file-sniff';
 import * as repo from './generation.repo';
 import type { Actor, GenerationDeps } from './generation.service';
 import { ownedGeneration } from './generation.service';
-import { resolveFileInput } from './inputs';
+import { loadFileInput, resolveFileInput } from './inputs';
 import { onTrainingFailed, onTrainingSucceeded, trainingInput } from './training-hooks';
 
 /** What the worker side of the pipeline needs on top of the request side. */
@@ -32,34 +32,81 @@ export interface PipelineDeps extends GenerationDeps {
 export const MAX_SUBMIT_ATTEMPTS = 5;
 export const MAX_OUTPUT_BYTES = 200 * 1024 * 1024;
 
+/** The catalog entry a generation runs on; null when it left the catalog while the work was queued. */
 function endpointOf(row: GenerationRow) {
   if (row.category === 'lora') return LORA_TRAINING_MODEL;
-  const model = MODEL_CATALOG.find((m) => m.id === row.model_id);
-  if (!model) throw new Error(`model ${row.model_id} is not in the catalog`);
-  return model;
+  return MODEL_CATALOG.find((m) => m.id === row.model_id) ?? null;
 }
 
 /**
- * Sends a queued generation to the provider (once: only a queued row is submitted). File inputs are
- * copied to the provider's storage first. Transient provider errors are thrown so the job queue
- * retries with backoff; after MAX_SUBMIT_ATTEMPTS, or on a refusal, the generation fails and the
- * hold is released.
+ * A model that is no longer in the catalog will not come back by retrying: the generation ends once,
+ * its hold is released and the user is told why.
+ */
+async function failRetiredModel(deps: PipelineDeps, row: GenerationRow): Promise<void> {
+  deps.logger.warn('generation names a model that is not in the catalog', {
+    generationId: row.id,
+    modelId: row.model_id,
+  });
+  await failGeneration(
+    deps,
+    row.id,
+    `The model ${row.model_id} is no longer offered, so nothing was charged. Please pick another model.`,
+  );
+}
+
+/** How long a worker holds a submit without renewing; a dead worker's generations are free after this. */
+export const SUBMIT_LEASE_SECONDS = 10;
+
+/**
+ * Sends a queued generation to the provider (once: only a queued row, under a lease only one worker
+ * holds). File inputs are copied to the provider's storage first. Transient provider errors are
+ * thrown so the job queue retries with backoff; after MAX_SUBMIT_ATTEMPTS, or on a refusal, the
+ * generation fails and the hold is released.
  */
 export async function submitGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
-  const row = await repo.findGeneration(deps.db, generationId);
-  if (row?.status !== 'queued') return;
+  const row = await repo.claimSubmit(deps.db, generationId, SUBMIT_LEASE_SECONDS);
+  if (!row) return;
+  const renew = setInterval(
+    () => {
+      repo.renewSubmitLease(deps.db, row.id, SUBMIT_LEASE_SECONDS).catch((error: unknown) => {
+        deps.logger.warn('could not renew a submit lease', { generationId: row.id, error: String(error) });
+      });
+    },
+    (SUBMIT_LEASE_SECONDS * 1000) / 3,
+  );
+  try {
+    await submitClaimed(deps, row);
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<void> {
   const model = endpointOf(row);
+  if (!model) return failRetiredModel(deps, row);
   let requestId: string;
   let queuePosition: number | null | undefined;
+  let sent = false;
   try {
-    const input = await providerInput(deps, row);
-    const webhookUrl = deps.config.publicUrl ? `${deps.config.publicUrl}/webhooks/fal` : undefined;
+    const input = await providerInput(deps, row, model);
+    const webhookUrl = deps.config.publicUrl
+      ? `${deps.config.publicUrl}/webhooks/fal?generation=${encodeURIComponent(row.id)}`
+      : undefined;
+    // From here on the provider may have the request even if we never hear back (we may die first).
+    const resend = row.submit_started_at !== null;
+    if (resend)
+      deps.logger.warn('submitting again after a submit that may have arrived', { generationId: row.id });
+    await repo.markSubmitIntent(deps.db, row.id, resend);
+    sent = true;
     ({ requestId, queuePosition } = await deps.provider.submit({
       endpoint: model.endpoint,
       input,
       webhookUrl,
     }));
   } catch (error) {
+    // A provider that answered with an error did not take the request; a timeout may have.
+    const refused = !sent || (error instanceof ProviderUnavailableError && error.status !== null);
+    await repo.releaseSubmitLease(deps.db, row.id, { refused }).catch(() => {});
     if (error instanceof ProviderUnavailableError) {
       const attempts =
         (await repo.countSubmitAttempt(deps.db, row.id))?.submit_attempts ?? MAX_SUBMIT_ATTEMPTS;
@@ -71,8 +118,13 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
       );
       return;
     }
-    if (error instanceof ProviderRejectedError || error instanceof AppError) {
+    if (error instanceof ProviderRejectedError) {
       await failGeneration(deps, row.id, `The model refused the request: ${error.message}`);
+      return;
+    }
+    // Our own refusal (an input file changed or vanished after it was checked): said as it is.
+    if (error instanceof AppError) {
+      await failGeneration(deps, row.id, `${error.message}; nothing was charged`);
       return;
     }
     throw error;
@@ -83,9 +135,12 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
   await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
 }
 
-async function providerInput(deps: PipelineDeps, row: GenerationRow): Promise<Record<string, unknown>> {
+async function providerInput(
+  deps: PipelineDeps,
+  row: GenerationRow,
+  model: NonNullable<ReturnType<typeof endpointOf>>,
+): Promise<Record<string, unknown>> {
   if (row.category === 'lora') return trainingInput(deps, row);
-  const model = endpointOf(row);
   const { loras, ...input } = row.input as Record<string, unknown> & {
     loras?: { id: string; scale: number }[];
   };
@@ -94,7 +149,7 @@ async function providerInput(deps: PipelineDeps, row: GenerationRow): Promise<Re
     if (field.type !== 'file' || typeof ref !== 'string') continue;
     const file = await resolveFileInput(deps.db, row.user_id, ref, field.fileKind, field.name);
     input[field.name] = await deps.provider.uploadInput(
-      await deps.storage.get(file.storageKey),
+      await loadFileInput(deps, row.user_id, file, field.fileKind),
       file.mime,
       file.fileName,
     );
@@ -129,10 +184,9 @@ const pollDelay = (deps: PipelineDeps) => deps.pollSeconds ?? (deps.config.publi
 export async function pollGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
   const row = await repo.findGeneration(deps.db, generationId);
   if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
-  const status: ProviderStatus = await deps.provider.status(
-    endpointOf(row).endpoint,
-    row.provider_request_id,
-  );
+  const model = endpointOf(row);
+  if (!model) return failRetiredModel(deps, row);
+  const status: ProviderStatus = await deps.provider.status(model.endpoint, row.provider_request_id);
   if (status.state === 'completed') return finalizeGeneration(deps, row.id);
   if (status.state === 'failed') {
     if (status.retryable) throw new ProviderUnavailableError(status.reason);
@@ -193,6 +247,7 @@ export async function finalizeGeneration(deps: PipelineDeps, generationId: strin
   const row = await repo.findGeneration(deps.db, generationId);
   if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
   const model = endpointOf(row);
+  if (!model) return failRetiredModel(deps, row);
   const result = await deps.provider.result(model.endpoint, row.provider_request_id);
   if (!result.ok) {
     if (result.retryable) throw new ProviderUnavailableError(result.reason);
@@ -212,9 +267,22 @@ export async function finalizeGeneration(deps: PipelineDeps, generationId: strin
   }
   const flags = nsfwFlags(result.output);
   const kind = OUTPUT_KIND[model.output] ?? 'image';
+  let downloads: { bytes: Buffer; contentType: string | null }[];
+  try {
+    downloads = await Promise.all(
+      extracted.files.map((file) => deps.provider.downloadOutput(file.url, MAX_OUTPUT_BYTES)),
+    );
+  } catch (error) {
+    // A refused output (not on the provider's file hosts, a private address, a redirect, too big)
+    // will not get better by retrying: the generation ends and the user is told.
+    if (!(error instanceof ProviderRejectedError)) throw error;
+    deps.logger.warn('model output refused', { generationId: row.id, reason: error.message });
+    await failGeneration(deps, row.id, `We could not fetch the result: ${error.message}`);
+    return;
+  }
   const outputs: OutputRow[] = await Promise.all(
     extracted.files.map(async (file, position): Promise<OutputRow> => {
-      const { bytes, contentType } = await deps.provider.downloadOutput(file.url, MAX_OUTPUT_BYTES);
+      const { bytes, contentType } = downloads[position]!;
       const mime =
         sniffFile(bytes.subarray(0, 64))?.mime ??
         file.contentType ??
@@ -320,8 +388,9 @@ export async function cancelGeneration(deps: PipelineDeps, actor: Actor, id: str
     'Cancelled at your request; your credits were returned',
     'cancelled',
   );
-  if (cancelled && row.provider_request_id) {
-    await deps.provider.cancel(endpointOf(row).endpoint, row.provider_request_id).catch((error: unknown) => {
+  const model = endpointOf(row);
+  if (cancelled && row.provider_request_id && model) {
+    await deps.provider.cancel(model.endpoint, row.provider_request_id).catch((error: unknown) => {
       deps.logger.warn('provider cancel failed', { generationId: id, error: String(error) });
     });
   }

@@ -5,11 +5,12 @@ import { buildInputSchema, priceFor } from '../catalog/model-input';
 import {
   type Actor,
   acceptGeneration,
+  assertAcceptable,
   type GenerationDeps,
   replayOf,
 } from '../generation/generation.service';
 import type { GenerationView } from '../generation/generation-view';
-import { resolveFileInput } from '../generation/inputs';
+import { loadFileInput, resolveFileInput } from '../generation/inputs';
 import type { RequestKey } from '../generation/request-keys';
 import * as repo from './lora.repo';
 import { createZip } from './zip';
@@ -96,38 +97,50 @@ export async function trainLora(
   if (!parsed.success)
     throw AppError.invalidInput('Some training options are not right', toFieldErrors(parsed.error));
 
+  // Every image must be the user's own ready upload before anything else happens.
+  const inputs = await Promise.all(
+    ids.map((id) => resolveFileInput(deps.db, actor.user.id, id, 'image', 'uploadIds')),
+  );
+  const price = priceFor(LORA_TRAINING_MODEL, parsed.data);
+  // Money, policy and rate limits before the zip: a refused training must not leave files behind.
+  await assertAcceptable(deps, actor, { modelId: LORA_TRAINING_MODEL.id, price });
   const files = await Promise.all(
-    ids.map(async (id, i) => {
-      const file = await resolveFileInput(deps.db, actor.user.id, id, 'image', 'uploadIds');
-      const extension = file.mime.split('/')[1] ?? 'png';
-      return {
-        name: `${String(i + 1).padStart(2, '0')}.${extension}`,
-        bytes: await deps.storage.get(file.storageKey),
-      };
-    }),
+    inputs.map(async (file, i) => ({
+      name: `${String(i + 1).padStart(2, '0')}.${file.mime.split('/')[1] ?? 'png'}`,
+      bytes: await loadFileInput(deps, actor.user.id, file, 'image'),
+    })),
   );
   const zipKey = `training/${actor.user.id}/${crypto.randomUUID()}.zip`;
   await deps.storage.put(zipKey, createZip(files), 'application/zip');
 
   let lora: LoraRow | undefined;
-  const accepted = await acceptGeneration(deps, actor, {
-    modelId: LORA_TRAINING_MODEL.id,
-    category: 'lora',
-    input: { ...parsed.data, images_zip_key: zipKey },
-    prompt: `LoRA training: ${name}`,
-    price: priceFor(LORA_TRAINING_MODEL, parsed.data),
-    origin: request.origin ?? {},
-    requestKey: request.requestKey ?? null,
-    rerolledFrom: null,
-    alsoInTransaction: async (tx, generationId) => {
-      lora = await repo.insertLora(tx, {
-        user_id: actor.user.id,
-        name,
-        trigger_word: triggerWord,
-        training_generation_id: generationId,
-      });
-    },
-  });
+  let accepted: Awaited<ReturnType<typeof acceptGeneration>>;
+  try {
+    accepted = await acceptGeneration(deps, actor, {
+      modelId: LORA_TRAINING_MODEL.id,
+      category: 'lora',
+      input: { ...parsed.data, images_zip_key: zipKey },
+      prompt: `LoRA training: ${name}`,
+      price,
+      origin: request.origin ?? {},
+      requestKey: request.requestKey ?? null,
+      rerolledFrom: null,
+      alsoInTransaction: async (tx, generationId) => {
+        lora = await repo.insertLora(tx, {
+          user_id: actor.user.id,
+          name,
+          trigger_word: triggerWord,
+          training_generation_id: generationId,
+        });
+      },
+    });
+  } catch (error) {
+    // Refused after all (the checks raced with another request): nothing may point at the zip.
+    await deps.storage.delete(zipKey);
+    throw error;
+  }
+  // A replay of an earlier request returns that request's training, which has its own zip.
+  if (!lora) await deps.storage.delete(zipKey);
   const row = lora ?? (await repo.findLoraByName(deps.db, actor.user.id, name));
   if (!row) throw new Error('LoRA row missing after training was accepted');
   return { lora: toView(row, actor.user.id), ...accepted };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../../db/database';
 import type { UploadRow } from '../../db/types';
 import type { UploadKind } from './upload-limits';
@@ -35,7 +36,7 @@ export function findOwnUpload(db: DbOrTx, userId: string, uploadId: string): Pro
 export function markReady(
   db: DbOrTx,
   uploadId: string,
-  found: { mime: string; size: number; width: number | null; height: number | null },
+  found: { mime: string; size: number; width: number | null; height: number | null; storage_key: string },
 ): Promise<UploadRow | undefined> {
   return db
     .updateTable('uploads')
@@ -100,4 +101,29 @@ export function listReady(
     );
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+}
+
+/** Whether an upload still waits for its bytes (deleted ones do not). */
+export async function isPending(db: DbOrTx, userId: string, uploadId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('uploads')
+    .select('id')
+    .where('id', '=', uploadId)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Bytes the user's live uploads take (announced size until verified). */
+export async function sumUploadBytes(db: DbOrTx, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('uploads')
+    .select(sql<number>`coalesce(sum(coalesce(size, declared_size)), 0)::bigint`.as('bytes'))
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['pending', 'ready'])
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
 }

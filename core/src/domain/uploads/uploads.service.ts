@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Env } from '../../config';
+import type { Config, Env } from '../../config';
 import type { Db, DbOrTx } from '../../db/database';
 import type { Platform, UploadRow } from '../../db/types';
 import { AppError } from '../../errors';
@@ -25,6 +25,7 @@ import * as repo from './uploads.repo';
 export interface UploadDeps {
   db: Db;
   storage: ObjectStore;
+  config: Pick<Config, 'uploadQuotaBytes'>;
 }
 
 /** A verified upload, ready to show or to use as a model input. `url` is signed and short-lived. */
@@ -98,6 +99,7 @@ export async function createUpload(
     throw AppError.invalidInput(message, { contentType: [message] });
   }
   assertSize(limits, input.size);
+  await assertQuota(deps, userId, input.size);
   const uploadId = randomUUID();
   const storageKey = `uploads/${userId}/${uploadId}`;
   const presigned = await deps.storage.presignUpload(storageKey, {
@@ -146,6 +148,7 @@ export async function ingestBytes(
 ): Promise<Asset> {
   const limits = limitsFor(input.kind);
   assertSize(limits, input.bytes.length);
+  await assertQuota(deps, userId, input.bytes.length);
   // What the bytes are beats what a platform said they are (Telegram says application/octet-stream).
   const sniffed = sniffFile(input.bytes.subarray(0, SNIFF_HEAD_BYTES));
   const contentType = sniffed?.mime ?? (canonicalType(input.contentType ?? '') || 'application/octet-stream');
@@ -236,6 +239,8 @@ export async function deleteAsset(deps: UploadDeps, userId: string, uploadId: st
   const row = await repo.softDelete(deps.db, userId, uploadId);
   if (!row) throw AppError.notFound('Upload');
   await deps.storage.delete(row.storage_key);
+  // A write through the (then dead) upload link may have left bytes at the original key on S3.
+  await deps.storage.delete(`uploads/${row.user_id}/${row.id}`);
 }
 
 /**
@@ -333,15 +338,48 @@ async function finish(deps: UploadDeps, row: UploadRow): Promise<Asset> {
       `The uploaded file has ${info.size} bytes, but ${row.declared_size} were announced; start again`,
     );
   }
-  const verdict = judge(row.kind, await deps.storage.readRange(row.storage_key, headBytesFor(row.kind)));
+  // The bytes are checked and then copied to a key no upload link can write to: the presigned PUT
+  // stays valid for a while, and whatever it writes later must never become this upload's content.
+  let bytes: Buffer;
+  try {
+    bytes = await deps.storage.get(row.storage_key);
+  } catch (error) {
+    // A concurrent completion moved the bytes already.
+    if (error instanceof ObjectNotFoundError) return settledElsewhere(deps, row);
+    throw error;
+  }
+  if (bytes.length !== row.declared_size) {
+    return rejectUpload(deps, row, `The uploaded file changed while it was checked; start again`);
+  }
+  const verdict = judge(row.kind, bytes);
   if (!verdict.ok) return rejectUpload(deps, row, verdict.reason);
+  // A key per attempt: a concurrent completion that loses must not overwrite what the winner checked.
+  const verifiedKey = `${row.storage_key}.${randomUUID()}`;
+  await deps.storage.put(verifiedKey, bytes, verdict.mime);
   const ready = await repo.markReady(deps.db, row.id, {
     mime: verdict.mime,
-    size: info.size,
+    size: bytes.length,
     width: verdict.width,
     height: verdict.height,
+    storage_key: verifiedKey,
   });
-  return ready ? toAsset(deps.storage, ready) : settledElsewhere(deps, row);
+  if (!ready) {
+    await deps.storage.delete(verifiedKey);
+    return settledElsewhere(deps, row);
+  }
+  await deps.storage.delete(row.storage_key);
+  return toAsset(deps.storage, ready);
+}
+const UPLOAD_KEY = /^uploads\/([0-9a-f-]{36})\/([0-9a-f-]{36})$/;
+
+/**
+ * Whether a write through an upload link may land: only while its upload is pending. Once completed
+ * (or refused, or deleted) the link is dead even though its signature has not expired yet.
+ */
+export async function acceptsUploadWrite(deps: Pick<UploadDeps, 'db'>, key: string): Promise<boolean> {
+  const match = UPLOAD_KEY.exec(key);
+  if (!match) return false;
+  return repo.isPending(deps.db, match[1]!, match[2]!);
 }
 
 /** Marks the upload rejected, deletes its bytes and throws the reason. */
@@ -435,6 +473,19 @@ function assertSize(limits: KindLimits, size: number): void {
     const message = `${limits.label} can be at most ${formatBytes(limits.maxBytes)}`;
     throw AppError.invalidInput(message, { size: [message] });
   }
+}
+
+/** A user keeps at most `uploadQuotaBytes` of uploads; the refusal says how much is used and what to do. */
+async function assertQuota(deps: UploadDeps, userId: string, adding: number): Promise<void> {
+  const quota = deps.config.uploadQuotaBytes;
+  const used = await repo.sumUploadBytes(deps.db, userId);
+  if (used + adding <= quota) return;
+  const message = `Your uploads take ${formatBytes(used)} of your ${formatBytes(quota)}; delete some before uploading more`;
+  throw new AppError('INVALID_INPUT', message, {
+    fieldErrors: { size: [message] },
+    quotaBytes: quota,
+    usedBytes: used,
+  });
 }
 
 function refusal(reason: string): AppError {

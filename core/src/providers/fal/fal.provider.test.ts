@@ -8,6 +8,7 @@ import { type GenerationProvider, ProviderRejectedError, ProviderUnavailableErro
 import { createFalProvider } from './fal.provider';
 
 const FLUX = 'fal-ai/flux-1/schnell';
+const CDN = 'https://v3.fal.media/files/test';
 const MB = 1024 * 1024;
 
 let fake: FalFake;
@@ -36,6 +37,15 @@ async function localServer(handler: Parameters<typeof createServer>[1]): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   extraServers.push(server);
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A provider whose FAL_API_ROOT is a local server answering with `handler` (a gateway in front of fal). */
+async function gatewayProvider(
+  handler: Parameters<typeof createServer>[1],
+  extra: { downloadTimeoutMs?: number } = {},
+): Promise<GenerationProvider> {
+  const apiRoot = await localServer(handler);
+  return createFalProvider({ key: DEFAULT_FAL_KEY, apiRoot, logger: logger(), ...extra });
 }
 
 beforeEach(async () => {
@@ -236,7 +246,7 @@ describe('downloadOutput limits', () => {
 
   it('stops reading a streamed body without Content-Length once it passes maxBytes', async () => {
     let aborted = false;
-    const base = await localServer((req, res) => {
+    const gateway = await gatewayProvider((req, res) => {
       res.writeHead(200, { 'content-type': 'video/mp4' });
       const chunk = Buffer.alloc(64 * 1024, 7);
       const timer = setInterval(() => res.write(chunk), 1);
@@ -245,51 +255,48 @@ describe('downloadOutput limits', () => {
         clearInterval(timer);
       });
     });
-    const err = await caught(() => provider.downloadOutput(`${base}/endless.mp4`, 256 * 1024));
+    const err = await caught(() => gateway.downloadOutput(`${CDN}/endless.mp4`, 256 * 1024));
     expect(err).toBeInstanceOf(ProviderRejectedError);
     expect(err.message).toMatch(/over the 256 KB limit/);
     await expect.poll(() => aborted).toBe(true);
   });
 
   it('times out a download that stalls as ProviderUnavailableError', async () => {
-    const base = await localServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'image/png' });
-      res.write(TINY_PNG.subarray(0, 10)); // ... and never finishes
-    });
-    const slow = createFalProvider({
-      key: DEFAULT_FAL_KEY,
-      apiRoot: fake.url,
-      logger: logger(),
-      downloadTimeoutMs: 200,
-    });
-    const err = await caught(() => slow.downloadOutput(`${base}/stall.png`, MB));
+    const slow = await gatewayProvider(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'image/png' });
+        res.write(TINY_PNG.subarray(0, 10)); // ... and never finishes
+      },
+      { downloadTimeoutMs: 200 },
+    );
+    const err = await caught(() => slow.downloadOutput(`${CDN}/stall.png`, MB));
     expect(err).toBeInstanceOf(ProviderUnavailableError);
     expect(err.message).toMatch(/took longer than/);
   });
 
   it('maps a 5xx from the file host to ProviderUnavailableError and a 404 to ProviderRejectedError', async () => {
-    const base = await localServer((req, res) => {
-      res.writeHead(req.url === '/gone' ? 404 : 503).end('nope');
+    const gateway = await gatewayProvider((req, res) => {
+      res.writeHead(req.url?.endsWith('/gone') ? 404 : 503).end('nope');
     });
-    expect(await caught(() => provider.downloadOutput(`${base}/busy`, MB))).toBeInstanceOf(
+    expect(await caught(() => gateway.downloadOutput(`${CDN}/busy`, MB))).toBeInstanceOf(
       ProviderUnavailableError,
     );
-    expect(await caught(() => provider.downloadOutput(`${base}/gone`, MB))).toBeInstanceOf(
+    expect(await caught(() => gateway.downloadOutput(`${CDN}/gone`, MB))).toBeInstanceOf(
       ProviderRejectedError,
     );
   });
 
   it('maps an unreachable host to ProviderUnavailableError', async () => {
-    const base = await localServer((_req, res) => res.end());
+    const gateway = await gatewayProvider((_req, res) => res.end());
     const server = extraServers.pop()!;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const err = await caught(() => provider.downloadOutput(`${base}/x.png`, MB));
+    const err = await caught(() => gateway.downloadOutput(`${CDN}/x.png`, MB));
     expect(err).toBeInstanceOf(ProviderUnavailableError);
     expect(err.message).toMatch(/ECONNREFUSED/);
   });
 
-  it('refuses non-https URLs unless FAL_API_ROOT is set', async () => {
+  it("refuses anything but https URLs on fal's file hosts", async () => {
     const production = createFalProvider({ key: DEFAULT_FAL_KEY, logger: logger() });
     const err = await caught(() => production.downloadOutput('http://127.0.0.1:1/x.png', MB));
     expect(err).toBeInstanceOf(ProviderRejectedError);
@@ -300,5 +307,40 @@ describe('downloadOutput limits', () => {
     expect(await caught(() => production.downloadOutput('not a url', MB))).toBeInstanceOf(
       ProviderRejectedError,
     );
+    // With FAL_API_ROOT set too: only fal's hosts are fetched (through the root), never others.
+    for (const url of ['http://127.0.0.1:1/x.png', 'https://127.0.0.1/x.png', 'https://example.com/x.png']) {
+      expect(await caught(() => provider.downloadOutput(url, MB))).toBeInstanceOf(ProviderRejectedError);
+    }
+  });
+});
+
+describe('downloadOutput and internal addresses', () => {
+  const publicDns = (address: string) => async () => [{ address, family: address.includes(':') ? 6 : 4 }];
+
+  it('fetches from an operator allow-listed host only while it resolves to a public address', async () => {
+    const inside = await localServer((_req, res) => res.end('internal secret'));
+    const port = new URL(inside).port;
+    for (const address of ['127.0.0.1', '10.0.0.5', '169.254.169.254', '::1']) {
+      const allowListed = createFalProvider({
+        key: DEFAULT_FAL_KEY,
+        logger: logger(),
+        extraOutputHosts: ['files.example-cdn.test'],
+        lookup: publicDns(address),
+      });
+      const err = await caught(() =>
+        allowListed.downloadOutput(`https://files.example-cdn.test:${port}/x.png`, MB),
+      );
+      expect(err).toBeInstanceOf(ProviderRejectedError);
+      expect(err.message).toMatch(/private or local network address/);
+    }
+  });
+
+  it('never follows a redirect from the file host, not even to another fal host', async () => {
+    const gateway = await gatewayProvider((_req, res) => {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+    });
+    const err = await caught(() => gateway.downloadOutput(`${CDN}/moved.png`, MB));
+    expect(err).toBeInstanceOf(ProviderRejectedError);
+    expect(err.message).toMatch(/Refusing to follow a redirect \(HTTP 302\)/);
   });
 });

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
+import { FetchRefusedError, guardedFetch, type LookupFn } from '../../domain/uploads/guarded-fetch';
 import type { Logger } from '../../logger';
 import {
   type GenerationProvider,
@@ -8,7 +10,7 @@ import {
   ProviderUnavailableError,
   type SubmitRequest,
 } from '../provider';
-import { createFalFetch } from './fal-fetch';
+import { createFalFetch, FAL_HOST, rewriteFalUrl } from './fal-fetch';
 
 export interface FalProviderOptions {
   /** FAL_KEY (`key_id:key_secret`). Never logged, never put in an error message. */
@@ -18,6 +20,10 @@ export interface FalProviderOptions {
   logger: Logger;
   /** Whole-download time limit for `downloadOutput`. Default 60 s. */
   downloadTimeoutMs?: number;
+  /** FAL_OUTPUT_HOSTS: hosts besides fal's CDN that model outputs may be downloaded from (public only). */
+  extraOutputHosts?: readonly string[];
+  /** DNS resolution for output downloads; tests inject one. */
+  lookup?: LookupFn;
 }
 
 const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
@@ -142,6 +148,8 @@ export function createFalProvider(options: FalProviderOptions): GenerationProvid
   const falFetch = createFalFetch(apiRoot);
   const downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
   const fal: FalClient = createFalClient({ credentials: key, fetch: falFetch });
+  const outputHosts = [...FAL_OUTPUT_HOSTS, ...(options.extraOutputHosts ?? [])];
+  const loopbackApiRoot = apiRoot !== undefined && isLoopbackHost(unbracket(new URL(apiRoot).hostname));
 
   const secrets = [key, ...key.split(':').filter((part) => part.length >= 8)];
   /** Belt and braces: nothing we produce should carry the key, but a server could echo it back. */
@@ -237,68 +245,110 @@ export function createFalProvider(options: FalProviderOptions): GenerationProvid
     },
 
     async downloadOutput(url, maxBytes) {
-      let parsed: URL;
+      const target = outputTarget(url);
       try {
-        parsed = new URL(url);
-      } catch {
-        throw new ProviderRejectedError('The model returned an output URL that is not valid');
-      }
-      const allowHttp = Boolean(apiRoot) && parsed.protocol === 'http:';
-      if (parsed.protocol !== 'https:' && !allowHttp) {
-        throw new ProviderRejectedError(`Refusing to download a model output over ${parsed.protocol}`);
-      }
-      const limit = `${formatBytes(maxBytes)} limit`;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), downloadTimeoutMs);
-      try {
-        const res = await falFetch(parsed.href, { signal: controller.signal, redirect: 'follow' });
-        if (!res.ok) {
-          await res.body?.cancel().catch(() => {});
-          const reason = `Downloading the model output failed (HTTP ${res.status})`;
-          if (res.status >= 500 || res.status === 429 || res.status === 408) {
-            throw new ProviderUnavailableError(reason, res.status);
-          }
-          throw new ProviderRejectedError(reason, res.status);
-        }
-        const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          await res.body?.cancel().catch(() => {});
-          throw new ProviderRejectedError(`The model output is ${formatBytes(declared)}, over the ${limit}`);
-        }
-        const chunks: Buffer[] = [];
-        let total = 0;
-        if (res.body) {
-          const reader = res.body.getReader();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            total += value.byteLength;
-            if (total > maxBytes) {
-              await reader.cancel().catch(() => {});
-              throw new ProviderRejectedError(`The model output is over the ${limit}`);
-            }
-            chunks.push(Buffer.from(value));
-          }
-        }
-        return { bytes: Buffer.concat(chunks, total), contentType: res.headers.get('content-type') };
+        const fetched = await guardedFetch(target.url, {
+          allowedHosts: [target.host],
+          maxBytes,
+          timeoutMs: downloadTimeoutMs,
+          allowPrivateAddresses: target.viaApiRoot && loopbackApiRoot,
+          ...(options.lookup ? { lookup: options.lookup } : {}),
+        });
+        return { bytes: fetched.bytes, contentType: fetched.contentType };
       } catch (err) {
-        if (err instanceof ProviderRejectedError || err instanceof ProviderUnavailableError) throw err;
-        if (controller.signal.aborted) {
-          throw new ProviderUnavailableError(
-            `Downloading the model output took longer than ${Math.round(downloadTimeoutMs / 1000)} s`,
-          );
-        }
-        const code = errorCode(err);
-        throw new ProviderUnavailableError(
-          redact(
-            `Downloading the model output failed (${code ?? (err instanceof Error ? err.message : String(err))})`,
-          ),
-        );
-      } finally {
-        clearTimeout(timer);
+        if (!(err instanceof FetchRefusedError)) throw err;
+        throw downloadFailure(err, target.shownHost, maxBytes, downloadTimeoutMs, redact);
       }
     },
   };
+
+  /**
+   * Where an output URL may be fetched from: https on one of fal's file hosts (or a host the operator
+   * allow-listed), sent to FAL_API_ROOT when that is set. Only that configured root may be a private
+   * address (a local fake or gateway); everything else must be public, and redirects are never followed.
+   */
+  function outputTarget(raw: string): { url: string; host: string; shownHost: string; viaApiRoot: boolean } {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ProviderRejectedError('The model returned an output URL that is not valid');
+    }
+    if (parsed.protocol !== 'https:') {
+      throw new ProviderRejectedError(`Refusing to download a model output over ${parsed.protocol}`);
+    }
+    const host = parsed.hostname.toLowerCase();
+    if (!hostMatches(host, outputHosts)) {
+      throw new ProviderRejectedError(
+        `Refusing to download a model output from ${host}: it is not one of fal's file hosts (FAL_OUTPUT_HOSTS adds more)`,
+      );
+    }
+    if (!apiRoot || !FAL_HOST.test(host))
+      return { url: parsed.href, host, shownHost: host, viaApiRoot: false };
+    const rewritten = new URL(rewriteFalUrl(parsed.href, apiRoot));
+    return { url: rewritten.href, host: unbracket(rewritten.hostname), shownHost: host, viaApiRoot: true };
+  }
+}
+
+/** fal's own file CDN; operators may add hosts with FAL_OUTPUT_HOSTS. */
+export const FAL_OUTPUT_HOSTS = ['fal.media', '*.fal.media'];
+
+function hostMatches(host: string, patterns: readonly string[]): boolean {
+  return patterns.some((raw) => {
+    const pattern = raw.trim().toLowerCase();
+    if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
+    return pattern !== '' && pattern === host;
+  });
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** A refused or failed output download, as the pipeline's two error kinds (retry or fail for good). */
+function downloadFailure(
+  err: FetchRefusedError,
+  host: string,
+  maxBytes: number,
+  timeoutMs: number,
+  redact: (text: string) => string,
+): ProviderRejectedError | ProviderUnavailableError {
+  switch (err.reason) {
+    case 'too_large':
+      return new ProviderRejectedError(`The model output is over the ${formatBytes(maxBytes)} limit`);
+    case 'timeout':
+      return new ProviderUnavailableError(
+        `Downloading the model output took longer than ${Math.round(timeoutMs / 1000)} s`,
+      );
+    case 'redirect':
+      return new ProviderRejectedError(
+        `Refusing to follow a redirect (HTTP ${err.status}) from ${host} for a model output`,
+        err.status,
+      );
+    case 'private_address':
+      return new ProviderRejectedError(
+        `Refusing to download a model output from ${host}: it is a private or local network address`,
+      );
+    case 'http_error': {
+      const status = err.status;
+      const reason =
+        status === null
+          ? redact(`Downloading the model output failed (${err.message})`)
+          : `Downloading the model output failed (HTTP ${status})`;
+      const transient = status === null || status >= 500 || status === 429 || status === 408;
+      return transient
+        ? new ProviderUnavailableError(reason, status)
+        : new ProviderRejectedError(reason, status);
+    }
+    default:
+      return new ProviderRejectedError(redact(`Refusing to download the model output: ${err.message}`));
+  }
 }
 
 function formatBytes(bytes: number): string {

@@ -40,10 +40,13 @@ export const adminRouter = router({
     )
     .query(({ ctx, input }) => searchAccounts(ctx.deps.db, input.query, input.limit)),
 
-  /** An account page: balance, owner (user and identities, or space), pending holds, flag, team policy and spend. */
+  /**
+   * An account page: balance, owner (user and identities, or space), pending holds, flag, team policy,
+   * this month's spend per member, and a ledger page (`cursor`: the last entry id seen).
+   */
   account: moderatorProcedure
-    .input(z.strictObject({ accountId: z.uuid() }))
-    .query(({ ctx, input }) => accountDetails(ctx.deps.db, input.accountId)),
+    .input(z.strictObject({ accountId: z.uuid(), cursor: z.number().int().positive().optional() }))
+    .query(({ ctx, input }) => accountDetails(ctx.deps.db, input.accountId, { ledgerCursor: input.cursor })),
 
   /** An account's ledger, newest first, optionally some kinds and a time range; `cursor` is the last entry id. */
   ledger: moderatorProcedure

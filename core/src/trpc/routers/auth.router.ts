@@ -6,7 +6,10 @@ import { botUserProcedure, publicProcedure, router } from '../trpc';
 import { sessionView, signInLinkView, spaceView, userView } from '../views';
 
 export const authRouter = router({
-  /** Password sign-in for admins and moderators; sets the HttpOnly session cookie (the token is not returned). */
+  /**
+   * Password sign-in for admins and moderators, throttled per address and username. The token travels
+   * only in the HttpOnly session cookie, never in the body, so page scripts cannot read it.
+   */
   login: publicProcedure
     .input(
       z.strictObject({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }),

@@ -143,7 +143,7 @@ export const generationsRouter = router({
         input.id,
         input.kind,
         {
-          ...(input.requestKey ? { requestKey: scopedRequestKey(ctx, input.requestKey) } : {}),
+          requestKey: scopedRequestKey(ctx, input.requestKey),
           ...(input.origin ? { origin: { ...input.origin, platform: ctx.platform } } : {}),
         },
       ),
@@ -174,13 +174,17 @@ export const generationsRouter = router({
     .subscription(({ ctx, input, signal }) => followGeneration(ctx.deps, ctx.user.id, input.id, signal)),
 });
 
+/** `consumerId`: the bot process's own id, the same across its reconnects (see claimDeliveries). */
+const streamInput = z.strictObject({ consumerId: z.string().min(8).max(100).optional() }).optional();
+
 export const deliveriesRouter = router({
   /**
    * Every unacknowledged delivery for the calling bot's platform, then new ones as they happen.
    * At-least-once: a bot acknowledges what it posted; whatever it did not is sent again on reconnect.
    */
-  stream: serviceProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const delivery of streamDeliveries(ctx.deps, ctx.service.platform, signal)) {
+  stream: serviceProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
+    const consumerId = input?.consumerId ?? null;
+    for await (const delivery of streamDeliveries(ctx.deps, ctx.service.platform, consumerId, signal)) {
       yield tracked(String(delivery.deliveryId), delivery);
     }
   }),
