@@ -20,7 +20,7 @@ export function ModelPicker({ models, selectedId, onSelect }: ModelPickerProps) 
   // The chosen model (from a shared ?model= link, say) is scrolled into the list's view.
   useEffect(() => {
     const box = groupsBox.current;
-    const chosen = box?.querySelector<HTMLElement>('li.selected');
+    const chosen = box?.querySelector<HTMLElement>(`li[data-model="${CSS.escape(selectedId)}"]`);
     if (box && chosen) box.scrollTop = chosen.offsetTop - box.offsetTop - box.clientHeight / 3;
   }, [selectedId]);
   const groups = useMemo(() => {
@@ -65,7 +65,11 @@ export function ModelPicker({ models, selectedId, onSelect }: ModelPickerProps) 
             <h3 id={`${searchId}-${group.key}`}>{group.label}</h3>
             <ul aria-labelledby={`${searchId}-${group.key}`}>
               {group.models.map((model) => (
-                <li key={model.id} className={model.id === selectedId ? 'selected' : undefined}>
+                <li
+                  key={model.id}
+                  data-model={model.id}
+                  className={model.id === selectedId ? 'selected' : undefined}
+                >
                   <button
                     type="button"
                     className="studio-model"
