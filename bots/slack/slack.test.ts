@@ -319,7 +319,9 @@ describe('private answers and App Home', () => {
   it('/atelier buy gives an admin a private link for the team; credits are answered ephemerally', async () => {
     await app.start();
     await slack.user.slashCommand(alice, general, '/atelier', 'buy');
-    const link = await waitUntil(() => slack.messages(general).find((m) => m.text.includes('/billing?t=')));
+    const link = await waitUntil(() =>
+      slack.messages(general).find((m) => m.text.includes('/auth/link?token=')),
+    );
     expect(link.visibleTo).toBe(alice.id);
     await slack.user.slashCommand(bob, general, '/atelier', 'credits');
     const balance = await waitUntil(() =>
