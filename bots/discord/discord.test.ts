@@ -267,6 +267,30 @@ describe('refusals and failures', () => {
     expect(await generationsOf(loner)).toHaveLength(0);
   });
 
+  it('insufficient credits in a server: the reason and a private link for the asker alone; nothing held', async () => {
+    await startBot();
+    const { owner, member, channel } = server('Short');
+    const run = discord.as(member).slash(channel, 'generate', { prompt: 'an epic film', model: 'veo' });
+    const shared = await run.responseWhere((m) => m.content.startsWith('Not started'));
+    expect(shared.visibleTo).toBeNull();
+    expect(shared.content).not.toMatch(/credits|auth\/link/);
+    const reason = await discord.waitFor(
+      () => run.followUps().find((m) => /Not enough credits/.test(m.content)),
+      { label: 'the ephemeral reason' },
+    );
+    expect(reason.visibleTo).toBe(member.id);
+    expect(reason.content).toMatch(/this costs \d+ credits and you have 50 credits; top up here: /);
+    expect(reason.content).toMatch(new RegExp(`top up here: ${core.app.url}/auth/link\\?token=\\S+`));
+    // Nobody else in the channel sees the reason or the link.
+    const othersSee = discord
+      .transcript(channel, owner)
+      .map((e) => e.message.content)
+      .join('\n');
+    expect(othersSee).not.toMatch(/Not enough credits|auth\/link/);
+    expect(await balanceOf(member)).toMatchObject({ available: 50, held: 0 });
+    expect(await generationsOf(member)).toHaveLength(0);
+  });
+
   it('a provider failure says why in words and gives the credits back', async () => {
     fal.setBehavior('fal-ai/flux/dev', {
       error: {
@@ -390,7 +414,14 @@ describe('servers and DMs', () => {
     discord.as(member).slash(channel, 'imagine', { prompt: 'first from the pool' });
     await waitForMessage(channel, member, (m) => m.attachments.length > 0);
     const over = discord.as(member).slash(channel, 'imagine', { prompt: 'one too many' });
-    const capped = await over.responseWhere((m) => /monthly limit/.test(m.content));
+    await over.responseWhere((m) => m.content.startsWith('Not started'));
+    const capped = await discord.waitFor(
+      () => over.followUps().find((m) => /monthly limit/.test(m.content)),
+      {
+        label: 'the cap refusal',
+      },
+    );
+    expect(capped.visibleTo).toBe(member.id);
     expect(capped.content).toMatch(/used 1 of your 1 credit this month/);
     expect(requestFor('one too many')).toBeUndefined();
     expect((await generationsOf(member)).map((g) => g.status)).toEqual(['succeeded']);

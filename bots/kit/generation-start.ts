@@ -2,7 +2,7 @@ import type { GenerationView } from './core-client';
 import type { CommandContext, MessageRef } from './kit.types';
 import { errorReply, type KitRuntime } from './kit-runtime';
 import { isFinal, type ProgressState, progressReply } from './progress';
-import type { Reply } from './reply';
+import { type Reply, say } from './reply';
 
 /** Where core writes the delivery: the chat and the progress message, which the result replies to. */
 export interface Origin {
@@ -53,11 +53,32 @@ export async function startGeneration(
       ...(start.private ? { private: true } : {}),
     });
   } catch (error) {
-    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'generate'));
+    await refuse(runtime, ctx, ref, error);
     return null;
   }
   watchProgress(runtime, ctx, created.generation.id, ref, { ...start, price: created.price });
   return created.generation.id;
+}
+
+/**
+ * Core refused to start. In a direct chat the progress message says why. In a shared chat on a
+ * platform that can answer one person alone, the reason (with the price, the balance and a private
+ * billing link for "insufficient credits") goes to the asker ephemerally, and the message everyone
+ * sees only says that nothing started. Elsewhere the message says why, without the link.
+ */
+async function refuse(
+  runtime: KitRuntime,
+  ctx: CommandContext,
+  ref: MessageRef,
+  error: unknown,
+): Promise<void> {
+  if (ctx.chat.direct || !ctx.traits.ephemeral) {
+    await finishOrPost(runtime, ctx, ref, await errorReply(runtime, ctx, error, 'generate'));
+    return;
+  }
+  const reason = await errorReply(runtime, ctx, error, 'generate', { privateReply: true });
+  await finishOrPost(runtime, ctx, ref, say('Not started; only you can see why.'));
+  await ctx.reply({ ...reason, visibility: 'ephemeral' });
 }
 
 /** Ends the progress message, or posts the outcome anew when it can no longer be edited. */

@@ -143,6 +143,27 @@ describe('the web studio', () => {
         { timeout: 60_000, interval: 1000 },
       )
       .toContain('a quiet harbour');
+
+    // The chat result's "Continue on web" button sends a fresh private link that opens it here.
+    const photo = await waitUntil(() =>
+      tg.sentMessages(dm).find((m) => m.kind === 'photo' && /quiet harbour/.test(m.caption ?? '')),
+    );
+    const web = JSON.stringify(photo.reply_markup).match(/"callback_data":"(w:[0-9a-f-]{36})"/)![1]!;
+    const sentBefore = tg.sentMessages(dm).length;
+    tg.pressButton(dm, user, photo.message_id, web);
+    const sent = await waitUntil(() =>
+      tg
+        .sentMessages(dm)
+        .slice(sentBefore)
+        .find((m) => /Continue on the web/.test(JSON.stringify(m))),
+    );
+    const continueUrl = JSON.stringify(sent).match(
+      /http:\/\/127\.0\.0\.1:\d+\/auth\/link\?token=[A-Za-z0-9_-]+/,
+    )![0];
+    const phone = await browser.page({ width: 390 });
+    await phone.goto(new URL(continueUrl).pathname + new URL(continueUrl).search);
+    await phone.waitForURL(`**/studio?g=${web.slice(2)}`);
+    await phone.getByRole('heading', { name: 'a quiet harbour', level: 2 }).waitFor();
     expect(await history(page).getByRole('listitem').first().textContent()).toContain('from Telegram');
   });
 

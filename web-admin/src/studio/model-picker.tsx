@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api } from '../lib/api';
 import { CATEGORY_LABELS, formatCredits } from '../lib/format';
 import { type Category, type StudioModel, studioKeys } from './studio-api';
@@ -16,6 +16,13 @@ interface ModelPickerProps {
 export function ModelPicker({ models, selectedId, onSelect }: ModelPickerProps) {
   const [search, setSearch] = useState('');
   const searchId = useId();
+  const groupsBox = useRef<HTMLDivElement>(null);
+  // The chosen model (from a shared ?model= link, say) is scrolled into the list's view.
+  useEffect(() => {
+    const box = groupsBox.current;
+    const chosen = box?.querySelector<HTMLElement>(`li[data-model="${CSS.escape(selectedId)}"]`);
+    if (box && chosen) box.scrollTop = chosen.offsetTop - box.offsetTop - box.clientHeight / 3;
+  }, [selectedId]);
   const groups = useMemo(() => {
     const needle = search.trim().toLowerCase();
     const shown = models.filter(
@@ -51,14 +58,18 @@ export function ModelPicker({ models, selectedId, onSelect }: ModelPickerProps) 
           placeholder="flux, video, music…"
         />
       </div>
-      <div className="studio-model-groups">
+      <div className="studio-model-groups" ref={groupsBox}>
         {groups.length === 0 && <p className="empty">No model matches “{search}”.</p>}
         {groups.map((group) => (
           <div key={group.key} className="studio-model-group">
             <h3 id={`${searchId}-${group.key}`}>{group.label}</h3>
             <ul aria-labelledby={`${searchId}-${group.key}`}>
               {group.models.map((model) => (
-                <li key={model.id} className={model.id === selectedId ? 'selected' : undefined}>
+                <li
+                  key={model.id}
+                  data-model={model.id}
+                  className={model.id === selectedId ? 'selected' : undefined}
+                >
                   <button
                     type="button"
                     className="studio-model"
