@@ -108,7 +108,7 @@ describe('public gallery', () => {
     const { path } = await signInLink({ purpose: 'web' });
     const page = await browser.page();
     await page.goto(path);
-    await page.waitForURL('**/billing');
+    await page.waitForURL('**/studio');
     await page.goto(`/gallery/${id}`);
     await page.getByRole('button', { name: 'Report this item' }).click();
     await page.getByRole('radio', { name: 'Hate' }).check();

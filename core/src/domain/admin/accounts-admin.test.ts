@@ -100,8 +100,9 @@ describe('an account page', () => {
       policy: { spenders: 'all_members', memberMonthlyCap: 500, allowedModels: null },
     });
     expect(page.memberSpend).toEqual([
-      { userId: ann.user.id, displayName: 'Ann', spent: 50 },
-      { userId: bob.user.id, displayName: 'Bob', spent: 25 },
+      // Spent (captured) and still held for running work, from the pool's holds.
+      { userId: ann.user.id, displayName: 'Ann', spent: 50, held: 0 },
+      { userId: bob.user.id, displayName: 'Bob', spent: 25, held: 99 },
     ]);
   });
 
