@@ -341,12 +341,17 @@ describe('the web studio', () => {
     const list = history(page);
     await list.getByRole('listitem').first().waitFor();
     for (let round = 0; round < 60; round++) {
+      // Counted before scrolling: the list also loads by itself while its end is in view, and the
+      // last page may arrive at any moment (then the Load more row goes away).
+      const before = (await historyIds(page)).length;
       const more = list.getByRole('button', { name: /Load more|Loading/ });
       if ((await more.count()) === 0) break;
-      await more.scrollIntoViewIfNeeded();
+      await more.scrollIntoViewIfNeeded({ timeout: 5_000 }).catch(() => {});
       await page.waitForFunction(
-        (n) => document.querySelectorAll('[aria-label="Your generations"] li[data-id]').length > n,
-        (await historyIds(page)).length,
+        (n) =>
+          document.querySelectorAll('[aria-label="Your generations"] li[data-id]').length > n ||
+          !document.querySelector('[aria-label="Your generations"] .studio-history-more'),
+        before,
       );
     }
     const shown = await historyIds(page);
