@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   const conn = await connectDatabase(config, logger, { max: 20 });
   const core = await startCore({ config, db: conn.db, dbUrl: conn.url, logger, worker: true });
   logger.info('Atelier core is ready', { url: core.url, provider: core.deps.provider.name });
+  console.log(
+    `\n  Atelier core is listening on ${core.url}  (API: ${core.url}/trpc, health: ${core.url}/healthz)\n`,
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

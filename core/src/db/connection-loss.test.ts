@@ -14,7 +14,7 @@ import { createServiceToken } from '../domain/auth/auth.service';
 import { reconcileLedger } from '../domain/credits/reconcile';
 import { openDatabase } from './database';
 
-// `npm start` (core with its worker) and a second `npm run worker`, as real processes, while their
+// `npm run core` (core with its worker) and a second `npm run worker`, as real processes, while their
 // PostgreSQL backends are terminated again and again under load (a failover, an admin's
 // pg_terminate_backend, a proxy dropping connections). postgres.js 3.4.9 unpatched dies of this with
 // "Cannot read properties of null (reading 'write')" (porsager/postgres#1154); see patches/.
@@ -42,7 +42,11 @@ beforeAll(async () => {
     WORKER_STALLED_SECONDS: '2',
     WORKER_STATUS_POLL_SECONDS: '0.5',
   };
-  core = await startAppProcess('core/src/main.ts', { ...env, PORT: String(port) }, 'Atelier is listening');
+  core = await startAppProcess(
+    'core/src/main.ts',
+    { ...env, PORT: String(port) },
+    'Atelier core is listening',
+  );
   coreUrl = `http://127.0.0.1:${port}`;
   worker = await startAppProcess('core/src/jobs/worker.cli.ts', env, 'worker ready');
 });
