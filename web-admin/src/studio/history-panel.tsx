@@ -69,7 +69,10 @@ export const HistoryPanel = forwardRef<HistoryHandle, HistoryPanelProps>(functio
     () => ({
       move(step) {
         if (items.length === 0) return;
-        const at = items.findIndex((g) => g.id === selectedId);
+        // The selection lives in the URL; read it there, so a key pressed before React re-rendered
+        // after the previous one still moves from the latest selection.
+        const current = new URLSearchParams(window.location.search).get('g') ?? selectedId;
+        const at = items.findIndex((g) => g.id === current);
         const next = items[Math.min(Math.max(at === -1 ? 0 : at + step, 0), items.length - 1)];
         if (!next) return;
         onSelect(next.id);
