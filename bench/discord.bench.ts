@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDiscordBot } from '../bots/discord/discord.adapter';
@@ -13,37 +11,11 @@ import { FakeDiscord } from '../test/fakes/discord/discord-fake';
 import { DEFAULT_FAL_KEY, FalFake, imageOutput } from '../test/fakes/fal/fal-fake';
 import { pngBytes } from '../test/support/generations';
 import { freePort } from '../test/support/ports';
-import { type BenchDatabase, fmt, percentile } from './support';
+import { type BenchDatabase, fmt, percentile, slowProxy } from './support';
 
 const USERS = 50;
 const ROUNDS = Number(process.env.BENCH_DISCORD_ROUNDS ?? 3);
 const CORE_DELAY_MS = 2_000;
-
-/** A proxy in front of core that holds every request `delayMs` before passing it on. */
-async function slowProxy(target: string, delayMs: number): Promise<{ url: string; server: Server }> {
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    setTimeout(() => {
-      const forward = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-        },
-        (reply) => {
-          res.writeHead(reply.statusCode ?? 502, reply.headers);
-          reply.pipe(res);
-        },
-      );
-      forward.on('error', () => res.destroy());
-      req.pipe(forward);
-    }, delayMs);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 /**
  * 50 people run /imagine at the same moment against the real discord.js bot (gateway + REST of the

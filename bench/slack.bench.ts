@@ -1,6 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -14,7 +12,7 @@ import { FakeSlack } from '../test/fakes/slack/slack-fake';
 import { pngBytes } from '../test/support/generations';
 import { freePort } from '../test/support/ports';
 import { waitUntil } from '../test/support/wait';
-import { type BenchDatabase, fmt, percentile } from './support';
+import { type BenchDatabase, fmt, percentile, slowProxy } from './support';
 
 const MEMBERS = 50;
 const ROUNDS = Number(process.env.BENCH_SLACK_ROUNDS ?? 3);
@@ -23,26 +21,6 @@ const CORE_DELAY_MS = 2_000;
 const work = process.env.BENCH_SLACK_TEXT === undefined;
 const textFor = (label: string, round: number, i: number) =>
   process.env.BENCH_SLACK_TEXT ?? `gen ${label} round ${round} member ${i}`;
-
-/** A pass-through proxy to core that holds every request `delayMs` before forwarding it (streams too). */
-async function slowProxy(target: string, delayMs: number): Promise<{ url: string; server: Server }> {
-  const to = new URL(target);
-  const server = createServer((req, res) => {
-    setTimeout(() => {
-      const upstream = request(
-        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    }, delayMs);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 /**
  * 50 members of one workspace type `/atelier gen …` at the same moment; the fake Slack measures how
