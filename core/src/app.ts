@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { Db } from './db/database';
 import { createStripeClient } from './domain/billing/stripe-client';
 import { countResubmits } from './domain/generation/generation.repo';
+import { DISPATCH_TO_WORKERS } from './domain/generation/generation.service';
 import { finalizeGeneration } from './domain/generation/pipeline';
 import { Throttle } from './domain/throttle/throttle.service';
 import { acceptsUploadWrite } from './domain/uploads/uploads.service';
@@ -90,6 +91,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
     db,
     config,
     logger,
+    dispatch: DISPATCH_TO_WORKERS,
     actors: new ActorResolver(db, config.starterCredits, config.teamStarterCredits),
     storage,
     baseUrl,
@@ -155,10 +157,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       openGraph: (pathname) => openGraphFor(deps, pathname),
     }),
   );
-  const metrics = createMetrics();
-  registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
-  serve(createRequestHandler({ deps, metrics, routes }));
-
+  // The worker first, so that work accepted by the very first request is submitted from here.
   const worker = opts.worker
     ? await startWorker(
         { ...deps, pollSeconds: opts.jobPollSeconds ?? config.worker.statusPollSeconds },
@@ -171,6 +170,10 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
           : opts.worker,
       )
     : null;
+  if (worker) deps.dispatch = worker;
+  const metrics = createMetrics();
+  registerDatabaseMetrics(metrics, { resubmits: () => countResubmits(db) });
+  serve(createRequestHandler({ deps, metrics, routes }));
 
   return {
     deps,

@@ -11,6 +11,8 @@ import type { Logger } from '../logger';
 export type AtelierEvent =
   | { type: 'generation'; generationId: string; userId: string }
   | { type: 'delivery'; platform: string; deliveryId: number }
+  /** Work was accepted by a process that does not submit it itself: a worker should. */
+  | { type: 'submit'; generationId: string }
   /**
    * Local only, never published: LISTEN was set up again after its connection was lost, so events
    * sent in between were missed. Listeners re-read whatever they wait for.

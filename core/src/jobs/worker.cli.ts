@@ -1,6 +1,7 @@
 import { openStorage } from '../app';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/connect';
+import { createEventBus } from '../events/event-bus';
 import { createLogger } from '../logger';
 import { createProvider } from '../providers';
 import { startJobQueue } from './job-queue';
@@ -21,8 +22,18 @@ const provider = createProvider({
   logger,
 });
 const jobs = await startJobQueue({ url: conn.url, logger });
+const events = await createEventBus(conn.url, logger);
 const worker = await startWorker(
-  { db: conn.db, storage, jobs, provider, config, logger, pollSeconds: config.worker.statusPollSeconds },
+  {
+    db: conn.db,
+    storage,
+    jobs,
+    events,
+    provider,
+    config,
+    logger,
+    pollSeconds: config.worker.statusPollSeconds,
+  },
   {
     sweepEverySeconds: config.worker.sweepEverySeconds,
     stalledAfterSeconds: config.worker.stalledAfterSeconds,
@@ -35,6 +46,7 @@ console.log('worker ready');
 const shutdown = async () => {
   await worker.stop();
   await jobs.stop();
+  await events.close();
   await conn.close();
   process.exit(0);
 };

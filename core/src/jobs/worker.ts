@@ -1,5 +1,6 @@
 import { releaseHold } from '../domain/credits/credits.service';
 import * as generationRepo from '../domain/generation/generation.repo';
+import type { Dispatch } from '../domain/generation/generation.service';
 import {
   failGeneration,
   finalizeGeneration,
@@ -7,9 +8,12 @@ import {
   pollGeneration,
   submitGeneration,
 } from '../domain/generation/pipeline';
+import type { EventBus } from '../events/event-bus';
+import type { JobName, JobQueue } from './job-queue';
+import { TaskLimit } from './task-limit';
 
 export interface WorkerOptions {
-  /** How often the sweeper looks for abandoned submits, stalled generations and orphaned holds (default 5 s). */
+  /** How often the sweeper looks for unclaimed or abandoned submits, stalled generations and orphaned holds (default 5 s). */
   sweepEverySeconds?: number;
   /** A generation whose state has not moved for this long is polled again (default 120 s). */
   stalledAfterSeconds?: number;
@@ -20,29 +24,93 @@ export interface WorkerOptions {
    * webhook to name its request before it is sent again (default 10 min).
    */
   webhookGraceSeconds?: number;
+  /** Provider calls (submits and polls) this process runs at once; more wait their turn (default 64). */
+  concurrency?: number;
 }
 
-export interface Worker {
-  /** One sweep now (also run on a timer). */
+/** The pipeline as a process runs it: dispatch target for accepted work, plus the sweeper. */
+export interface Worker extends Dispatch {
+  /** One sweep now (also run on a timer, at start and after LISTEN reconnects). */
   sweep(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** A queued generation nobody claimed for this long is taken by the sweeper (the accepting process died). */
+const UNCLAIMED_GRACE_SECONDS = 2;
+
 /**
- * The worker: pg-boss handlers for submit, poll and finalize, plus a sweeper that re-polls stalled
- * generations (a worker died mid-job), gives up on ones that never end, and resolves holds whose
- * generation ended or vanished. Any number of workers can run on one database.
+ * Runs the generation pipeline in this process, off the job queue's hot path: work accepted here is
+ * submitted right after its commit, status polls are timers, and the provider's webhook finalizes
+ * in core. The generation row is the durable record, so nothing is lost with the process: the sweeper
+ * of any process (woken by a timer, by NOTIFY from a core without a worker, and on start) submits
+ * queued work nobody claimed, re-sends submits whose worker let its lease run out, polls generations
+ * that went quiet, gives up on ones that never end and resolves holds whose generation ended or
+ * vanished. pg-boss carries the slow path only: retries with back-off after a transient failure.
+ * Any number of workers can run on one database.
  */
-export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}): Promise<Worker> {
+export async function startWorker(
+  deps: Omit<PipelineDeps, 'dispatch' | 'schedulePoll'> & { jobs: JobQueue; events: EventBus },
+  opts: WorkerOptions = {},
+): Promise<Worker> {
   const { jobs, logger } = deps;
-  await jobs.work('generation-submit', (d) => submitGeneration(deps, d.generationId));
-  await jobs.work('generation-poll', (d) => pollGeneration(deps, d.generationId));
-  await jobs.work('generation-finalize', (d) => finalizeGeneration(deps, d.generationId));
+  const limit = new TaskLimit(opts.concurrency ?? 64);
+  const polls = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+
+  /** After a transient failure the step goes to the job queue, which retries it with back-off. */
+  const retryLater = (name: JobName, generationId: string, error: unknown) => {
+    if (stopped) return;
+    logger.warn('pipeline step failed; the job queue retries it', { step: name, generationId, error });
+    jobs.send(name, { generationId }, { startAfterSeconds: 1 }).catch((sendError: unknown) => {
+      // The database is out of reach too: the sweeper finds the generation once it is back.
+      logger.warn('could not queue a retry; the sweeper will find it', {
+        step: name,
+        generationId,
+        error: String(sendError),
+      });
+    });
+  };
+
+  const worker: Worker = {
+    inProcess: true,
+    submit(generationId) {
+      if (stopped) return;
+      limit
+        .run(() => submitGeneration(pipeline, generationId))
+        .catch((error: unknown) => retryLater('generation-submit', generationId, error));
+    },
+    sweep: () => sweep(),
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      unsubscribe();
+      for (const poll of polls.values()) clearTimeout(poll);
+      polls.clear();
+      await sweeping;
+      await limit.idle();
+    },
+  };
+
+  const schedulePoll = (generationId: string, seconds: number) => {
+    if (stopped) return;
+    clearTimeout(polls.get(generationId));
+    const poll = setTimeout(() => {
+      polls.delete(generationId);
+      limit
+        .run(() => pollGeneration(pipeline, generationId))
+        .catch((error: unknown) => retryLater('generation-poll', generationId, error));
+    }, seconds * 1000);
+    poll.unref();
+    polls.set(generationId, poll);
+  };
+
+  const pipeline: PipelineDeps = { ...deps, dispatch: worker, schedulePoll };
+  await jobs.work('generation-submit', (d) => submitGeneration(pipeline, d.generationId));
+  await jobs.work('generation-poll', (d) => pollGeneration(pipeline, d.generationId));
+  await jobs.work('generation-finalize', (d) => finalizeGeneration(pipeline, d.generationId));
 
   const stalledAfter = (opts.stalledAfterSeconds ?? 120) * 1000;
   const giveUpAfter = (opts.giveUpAfterSeconds ?? 3600) * 1000;
-  let sweeping: Promise<void> | null = null;
-
   const webhookGrace = (opts.webhookGraceSeconds ?? 600) * 1000;
 
   /**
@@ -61,35 +129,30 @@ export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}):
       ) {
         continue;
       }
-      // A key of its own: the dead worker's job still holds the generation's usual key until it expires.
-      await jobs.send(
-        'generation-submit',
-        { generationId: g.id },
-        { singletonKey: `${g.id}:recover:${g.submit_lease_until?.getTime() ?? 0}` },
-      );
       logger.warn('recovering a submit its worker abandoned', { generationId: g.id, mayHaveArrived });
+      worker.submit(g.id);
     }
   };
 
-  const sweepOnce = async () => {
+  const sweepOnce = async (unclaimedGraceSeconds: number) => {
+    for (const g of await generationRepo.listUnclaimedQueued(deps.db, unclaimedGraceSeconds, 100)) {
+      worker.submit(g.id);
+    }
     await recoverAbandonedSubmits();
-    const stalled = await generationRepo.listStalled(deps.db, new Date(Date.now() - stalledAfter), 100);
-    for (const g of stalled) {
-      const full = await generationRepo.findGeneration(deps.db, g.id);
-      if (full && Date.now() - full.created_at.getTime() > giveUpAfter) {
+    const staleSince = new Date(Date.now() - stalledAfter);
+    for (const g of await generationRepo.listStalled(deps.db, staleSince, 100)) {
+      if (Date.now() - g.created_at.getTime() > giveUpAfter) {
         await failGeneration(
           deps,
           g.id,
           'The model took too long to answer, so nothing was charged. Please try again.',
         );
-      } else if (g.status === 'queued' && !g.provider_request_id) {
-        // A claimed submit is recovered above once its lease runs out.
-        if (g.submit_lease_until === null) await jobs.send('generation-submit', { generationId: g.id });
-      } else {
-        await jobs.send('generation-poll', { generationId: g.id });
+      } else if (await generationRepo.claimStalled(deps.db, g.id, staleSince)) {
+        // Claimed: no other sweeper polls it until it goes quiet again.
+        schedulePoll(g.id, 0);
       }
     }
-    const orphans = await generationRepo.listOrphanedHolds(deps.db, new Date(Date.now() - stalledAfter), 100);
+    const orphans = await generationRepo.listOrphanedHolds(deps.db, staleSince, 100);
     for (const o of orphans) {
       // A finished generation captured or released its hold in the same transaction, so a pending
       // hold here belongs to a generation that never got written or ended without its hold.
@@ -100,8 +163,10 @@ export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}):
     }
   };
 
-  const sweep = () => {
-    sweeping ??= sweepOnce()
+  let sweeping: Promise<void> | null = null;
+  const sweep = (unclaimedGraceSeconds = UNCLAIMED_GRACE_SECONDS) => {
+    if (stopped) return Promise.resolve();
+    sweeping ??= sweepOnce(unclaimedGraceSeconds)
       .catch((error: unknown) => logger.error('sweep failed', { error }))
       .finally(() => {
         sweeping = null;
@@ -110,12 +175,12 @@ export async function startWorker(deps: PipelineDeps, opts: WorkerOptions = {}):
   };
   const timer = setInterval(() => void sweep(), (opts.sweepEverySeconds ?? 5) * 1000);
   timer.unref();
-
-  return {
-    sweep,
-    stop: async () => {
-      clearInterval(timer);
-      await sweeping;
-    },
-  };
+  // Work a core without a worker accepted, announced over NOTIFY; after a reconnect, look again.
+  const unsubscribe = deps.events.subscribe((event) => {
+    if (event.type === 'submit') worker.submit(event.generationId);
+    else if (event.type === 'resync') void sweep(0);
+  });
+  // Whatever is waiting now (accepted while no worker ran) is nobody's: take it at once.
+  await sweep(0);
+  return worker;
 }

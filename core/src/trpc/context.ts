@@ -18,6 +18,7 @@ import {
   verifySession,
   type WebSession,
 } from '../domain/auth/auth.service';
+import type { Dispatch } from '../domain/generation/generation.service';
 import type { Throttle } from '../domain/throttle/throttle.service';
 import { AppError } from '../errors';
 import type { EventBus } from '../events/event-bus';
@@ -40,6 +41,8 @@ export interface Deps {
   /** Where core is reached: PUBLIC_URL, or the local address it listens on. */
   baseUrl: string;
   jobs: JobQueue;
+  /** Where accepted generations go: this process's pipeline, or workers told over NOTIFY. */
+  dispatch: Dispatch;
   provider: GenerationProvider;
   events: EventBus;
   throttle: Throttle;

@@ -4,6 +4,7 @@ import { trpcError, useTestCore } from '../../../../test/support/core';
 import { useTestDatabase } from '../../../../test/support/db';
 import { PgProxy, proxiedDatabase } from '../../../../test/support/pg-proxy';
 import { waitUntil } from '../../../../test/support/wait';
+import { createEventBus, type EventBus } from '../../events/event-bus';
 import { type JobQueue, startJobQueue } from '../../jobs/job-queue';
 import { startWorker, type Worker } from '../../jobs/worker';
 import { silentLogger } from '../../logger';
@@ -30,18 +31,21 @@ const core = useTestCore(viaProxy, () => ({ FAL_KEY: DEFAULT_FAL_KEY, FAL_API_RO
 });
 
 let jobs: JobQueue;
+let events: EventBus;
 let worker: Worker;
 beforeAll(async () => {
   jobs = await startJobQueue({ url: t.url, logger: silentLogger, pollSeconds: 0.5 });
+  events = await createEventBus(t.url, silentLogger);
   const { storage, provider, config } = core.app.deps;
   worker = await startWorker(
-    { db: t.db, storage, jobs, provider, config, logger: silentLogger, pollSeconds: 0.5 },
+    { db: t.db, storage, jobs, events, provider, config, logger: silentLogger, pollSeconds: 0.5 },
     { sweepEverySeconds: 3600 },
   );
 });
 afterAll(async () => {
   await worker.stop();
   await jobs.stop();
+  await events.close();
 });
 
 const status = async (id: string) =>

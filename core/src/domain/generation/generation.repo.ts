@@ -306,9 +306,47 @@ export function insertDelivery(
 export function listStalled(db: DbOrTx, staleSince: Date, limit: number) {
   return db
     .selectFrom('generations')
-    .select(['id', 'status', 'provider_request_id', 'submit_lease_until'])
+    .select(['id', 'status', 'created_at'])
     .where('status', 'in', ACTIVE_STATUSES)
     .where('updated_at', '<', staleSince)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Takes a stalled, submitted generation for one sweeper: marks it as moving again so that the others
+ * leave it alone until it goes quiet once more. False when another sweeper (or progress) came first.
+ */
+export async function claimStalled(db: DbOrTx, id: string, staleSince: Date): Promise<boolean> {
+  const row = await db
+    .updateTable('generations')
+    .set({ updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['submitted', 'processing'])
+    .where('updated_at', '<', staleSince)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Queued generations that no process has claimed for `graceSeconds`: the process that accepted them
+ * died before submitting (or runs no pipeline and its NOTIFY was missed). One that already failed a
+ * submit waits for its retry with back-off, for a minute at least, before the sweeper steps in.
+ */
+export function listUnclaimedQueued(db: DbOrTx, graceSeconds: number, limit: number) {
+  return db
+    .selectFrom('generations')
+    .select('id')
+    .where('status', '=', 'queued')
+    .where('provider_request_id', 'is', null)
+    .where('submit_lease_until', 'is', null)
+    .where(
+      'updated_at',
+      '<',
+      sql<Date>`now() - make_interval(secs => case when submit_attempts = 0 then ${graceSeconds}::float8 else greatest(${graceSeconds}::float8, 60) end)`,
+    )
     .orderBy('updated_at')
     .limit(limit)
     .execute();

@@ -5,7 +5,6 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../../db/database';
 import type { GenerationOrigin, GenerationRow } from '../../db/types';
 import { AppError } from '../../errors';
 import { publishEvent } from '../../events/event-bus';
-import type { JobQueue } from '../../jobs/job-queue';
 import type { GenerationProvider } from '../../providers/provider';
 import type { ObjectStore } from '../../storage';
 import { type PayerChoice, resolvePayer, type Space, type User } from '../accounts/accounts.service';
@@ -25,11 +24,25 @@ import { type GenerationView, toGenerationViews } from './generation-view';
 import { resolveFileInput, resolveLoras } from './inputs';
 import { findByRequestKey, type RequestKey } from './request-keys';
 
+/**
+ * Where accepted work goes once its transaction has committed. The generation row in status `queued`
+ * is the durable record either way: a sweeper submits whatever a crashed process left behind.
+ */
+export interface Dispatch {
+  /** This process runs the pipeline and submits accepted work itself, right after the commit. */
+  readonly inProcess: boolean;
+  /** Called after the accepting transaction committed (a no-op where a worker is told over NOTIFY). */
+  submit(generationId: string): void;
+}
+
+/** Accepted work is announced over NOTIFY; a worker process submits it. */
+export const DISPATCH_TO_WORKERS: Dispatch = { inProcess: false, submit: () => {} };
+
 /** What the generation domain needs from the app. */
 export interface GenerationDeps {
   db: Db;
   storage: ObjectStore;
-  jobs: JobQueue;
+  dispatch: Dispatch;
   provider: Pick<GenerationProvider, 'name'>;
   config: Pick<Config, 'promptBlocklist'>;
 }
@@ -117,8 +130,8 @@ export interface Acceptance {
 
 /**
  * The one way work is accepted: in one transaction, checks the user's rate and concurrency limits
- * and the payer's policy, holds the price, inserts the generation and enqueues its submit job.
- * Nothing is held when anything is refused.
+ * and the payer's policy, holds the price and inserts the generation; after the commit the work is
+ * dispatched to the provider. Nothing is held when anything is refused.
  */
 export async function acceptGeneration(
   deps: GenerationDeps,
@@ -149,8 +162,8 @@ export async function acceptGeneration(
         origin: work.origin,
       });
       await work.alsoInTransaction?.(tx, id);
-      await deps.jobs.send('generation-submit', { generationId: id }, { db: tx });
       await publishEvent(tx, { type: 'generation', generationId: id, userId: actor.user.id });
+      if (!deps.dispatch.inProcess) await publishEvent(tx, { type: 'submit', generationId: id });
       // Last, so a busy team pool's balance row is locked only from here to the commit.
       await holdCredits(tx, {
         holdId,
@@ -164,6 +177,7 @@ export async function acceptGeneration(
       });
       return generation;
     });
+    deps.dispatch.submit(id);
     return { generation: await viewOf(deps, row), price: work.price };
   } catch (error) {
     // The same command delivered twice at once: the other copy won the request key.

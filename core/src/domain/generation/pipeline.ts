@@ -27,7 +27,15 @@ export interface PipelineDeps extends GenerationDeps {
   config: Pick<Config, 'promptBlocklist' | 'publicUrl'>;
   /** Seconds between status polls (fallback to webhooks, and progress for the chat). */
   pollSeconds?: number;
+  /**
+   * Asks for the next status poll of a submitted generation after `seconds` (a timer in the process
+   * that runs the pipeline; if that process dies, the sweeper of another one takes the work over).
+   */
+  schedulePoll(generationId: string, seconds: number): void;
 }
+
+/** What finishing a generation needs: core's webhook route finalizes without running the pipeline. */
+export type FinalizeDeps = Pick<PipelineDeps, 'db' | 'provider' | 'storage' | 'logger'>;
 
 export const MAX_SUBMIT_ATTEMPTS = 5;
 export const MAX_OUTPUT_BYTES = 200 * 1024 * 1024;
@@ -42,7 +50,10 @@ function endpointOf(row: GenerationRow) {
  * A model that is no longer in the catalog will not come back by retrying: the generation ends once,
  * its hold is released and the user is told why.
  */
-async function failRetiredModel(deps: PipelineDeps, row: GenerationRow): Promise<void> {
+async function failRetiredModel(
+  deps: Pick<PipelineDeps, 'db' | 'logger'>,
+  row: GenerationRow,
+): Promise<void> {
   deps.logger.warn('generation names a model that is not in the catalog', {
     generationId: row.id,
     modelId: row.model_id,
@@ -132,7 +143,7 @@ async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<vo
   const submitted = await repo.markSubmitted(deps.db, row.id, requestId, queuePosition ?? null);
   if (!submitted) return;
   await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
-  await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
+  deps.schedulePoll(row.id, pollDelay(deps));
 }
 
 async function providerInput(
@@ -208,7 +219,7 @@ export async function pollGeneration(deps: PipelineDeps, generationId: string): 
     if (changed)
       await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
   }
-  await deps.jobs.send('generation-poll', { generationId: row.id }, { startAfterSeconds: pollDelay(deps) });
+  deps.schedulePoll(row.id, pollDelay(deps));
 }
 
 const EXTENSIONS: Record<string, string> = {
@@ -243,7 +254,7 @@ const OUTPUT_KIND: Record<string, OutputKind> = {
  * one transaction flips the status (the exactly-once gate), records outputs, captures the hold and
  * writes the delivery row. Losers of the race write nothing.
  */
-export async function finalizeGeneration(deps: PipelineDeps, generationId: string): Promise<void> {
+export async function finalizeGeneration(deps: FinalizeDeps, generationId: string): Promise<void> {
   const row = await repo.findGeneration(deps.db, generationId);
   if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
   const model = endpointOf(row);
@@ -377,7 +388,11 @@ export async function failGeneration(
 }
 
 /** Cancels the owner's running generation: credits come back at once; the provider is asked to stop. */
-export async function cancelGeneration(deps: PipelineDeps, actor: Actor, id: string): Promise<void> {
+export async function cancelGeneration(
+  deps: Pick<PipelineDeps, 'db' | 'provider' | 'logger'>,
+  actor: Actor,
+  id: string,
+): Promise<void> {
   const row = await ownedGeneration(deps.db, actor.user.id, id);
   if (!repo.ACTIVE_STATUSES.includes(row.status)) {
     throw new AppError('CONFLICT', row.status === 'succeeded' ? 'It already finished' : 'It is not running');
