@@ -1,148 +1,156 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startCore } from '../core/src/app';
-import { loadConfig } from '../core/src/config';
-import { ensureUser, personalAccountId } from '../core/src/domain/accounts/accounts.service';
-import { addCredits } from '../core/src/domain/credits/credits.service';
-import { createGeneration } from '../core/src/domain/generation/generation.service';
-import { silentLogger } from '../core/src/logger';
-import { DEFAULT_FAL_KEY, FalFake, imageOutput, TINY_PNG } from '../test/fakes/fal/fal-fake';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { sql } from 'kysely';
+import { type AppRouter, encodeActor, transformer } from '../core/src/client';
+import { createServiceToken } from '../core/src/domain/auth/auth.service';
+import { DEFAULT_FAL_KEY } from '../test/fakes/fal/fal-fake';
 import { freePort } from '../test/support/ports';
+import { postgresCpuMs, processCpuMs, startBenchProcess } from './processes';
 import { type BenchDatabase, fmt, percentile } from './support';
 
-const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 200);
-const USERS = 50;
-/** As if asked from a chat, so finishing writes a delivery row (the outbox a bot would post from). */
-const BENCH_ORIGIN = { platform: 'console' as const, chatId: 'bench' };
+/** At most 10 per user: core's rate limit is 10 a minute. */
+const GENERATIONS = Math.min(Number(process.env.BENCH_GENERATIONS ?? 2000), 2500);
+const USERS = 250;
+const TARGET_PER_SECOND = 300;
+const TARGET_CPU_MS = 4;
 
 /**
- * The whole pipeline against the fake fal: (1) throughput with fal answering at once, (2) the overhead
- * from fal finishing a request to our delivery row (webhook -> verify -> finalize -> capture -> outbox).
+ * The whole pipeline, each piece in its own process: core (`npm run core`: API, pipeline and webhook
+ * route), the fal fake (answering at once, webhooks on) and PostgreSQL; this process only plays 250
+ * chat users over tRPC HTTP, as bots do. Prints generations per second from the first create to the
+ * last delivery row, and CPU per generation in core, in the fake and in PostgreSQL, next to the targets.
  */
 export async function benchGeneration(bench: BenchDatabase): Promise<void> {
-  const fal = new FalFake();
-  await fal.start();
   const port = await freePort();
-  const handle = bench.open(20);
-  const config = loadConfig({
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    FAL_KEY: DEFAULT_FAL_KEY,
-    FAL_API_ROOT: fal.url,
-    ATELIER_SECRET: 'bench-secret-bench-secret',
-    ATELIER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'atelier-bench-core-')),
-  });
-  const core = await startCore({
-    config,
-    db: handle.db,
-    dbUrl: bench.url,
-    logger: silentLogger,
-    host: '127.0.0.1',
-    worker: { sweepEverySeconds: 3600 },
-  });
+  const fal = await startBenchProcess('bench/fal-fake.process.ts', {}, 'fal fake at');
+  const falUrl = /fal fake at (\S+)/.exec(fal.output())![1]!;
+  const handle = bench.open(4);
+  const core = await startBenchProcess(
+    'core/src/main.ts',
+    {
+      DATABASE_URL: bench.url,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FAL_KEY: DEFAULT_FAL_KEY,
+      FAL_API_ROOT: falUrl,
+      STARTER_CREDITS: '100000',
+      LOG_LEVEL: 'error',
+      ATELIER_SECRET: 'bench-secret-bench-secret',
+      ATELIER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'atelier-bench-core-')),
+    },
+    'Atelier core is listening',
+  );
   try {
-    const actors = await Promise.all(
-      Array.from({ length: USERS }, async (_, i) => {
-        const user = await ensureUser(
-          handle.db,
-          { platform: 'console', platformUserId: `gen-bench-${i}-${randomUUID()}`, displayName: `b${i}` },
-          0,
-        );
-        const accountId = await personalAccountId(handle.db, user.id);
-        await handle.db
-          .transaction()
-          .execute((tx) =>
-            addCredits(tx, { accountId, amount: 100_000, kind: 'grant', idempotencyKey: randomUUID() }),
-          );
-        return { user, space: null };
+    const token = await createServiceToken(handle.db, { name: 'bench-console', platform: 'console' });
+    const clients = Array.from({ length: USERS }, (_, i) =>
+      createTRPCClient<AppRouter>({
+        links: [
+          httpBatchLink({
+            url: `http://127.0.0.1:${port}/trpc`,
+            transformer,
+            headers: () => ({
+              authorization: `Bearer ${token}`,
+              'x-atelier-actor': encodeActor({ userId: `gen-${i}`, userName: `Gen ${i}`, space: null }),
+            }),
+          }),
+        ],
       }),
     );
-    const deliveredCount = async (ids: string[]) =>
+    // Users exist (with their starter credits) before the clock starts.
+    await Promise.all(clients.map((c) => c.credits.balance.query()));
+    const delivered = async () =>
+      (await sql<{ n: number }>`select count(*)::int as n from deliveries`.execute(handle.db)).rows[0]!.n;
+    const commits = async () =>
       Number(
         (
-          await handle.db
-            .selectFrom('deliveries')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('generation_id', 'in', ids)
-            .executeTakeFirstOrThrow()
-        ).n,
+          await sql<{
+            n: string;
+          }>`select xact_commit::text as n from pg_stat_database where datname = current_database()`.execute(
+            handle.db,
+          )
+        ).rows[0]!.n,
       );
+    const before = {
+      core: processCpuMs(core.pid),
+      fal: processCpuMs(fal.pid),
+      pg: postgresCpuMs(),
+      commits: await commits(),
+      delivered: await delivered(),
+    };
 
-    // (1) Throughput: every user keeps up to 4 generations running until GENERATIONS are delivered.
-    fal.setBehavior('fal-ai/flux-1/schnell', { immediate: true, output: imageOutput(TINY_PNG) });
-    const ids: string[] = [];
-    const started = performance.now();
-    let created = 0;
-    await Promise.all(
-      actors.map(async (actor) => {
-        while (created < GENERATIONS) {
-          created++;
-          try {
-            const { generation } = await createGeneration(core.deps, actor, {
-              input: { prompt: 'bench' },
-              origin: BENCH_ORIGIN,
-            });
-            ids.push(generation.id);
-          } catch {
-            created--;
-            await new Promise((r) => setTimeout(r, 100)); // at the concurrency limit: wait for one to finish
+    // Each user keeps up to four generations running (core's limit per user): four slots, each
+    // creating one and waiting for it to end before the next. One query a tick tells which ended.
+    const waiting = new Map<string, () => void>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const ids = [...waiting.keys()];
+        if (ids.length > 0) {
+          const { rows } = await sql<{ id: string }>`
+            select id from generations where id = any(${ids}::uuid[])
+              and status not in ('queued', 'submitted', 'processing')`.execute(handle.db);
+          for (const { id } of rows) {
+            waiting.get(id)?.();
+            waiting.delete(id);
           }
         }
-      }),
-    );
-    while ((await deliveredCount(ids)) < ids.length) await new Promise((r) => setTimeout(r, 50));
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`generation: ${ids.length} generations end to end (fake fal answering at once, webhooks on)`);
-    console.log(
-      `  ${fmt(ids.length / seconds, 1)} generations/s   (${fmt(seconds, 1)} s total, ${USERS} users)`,
-    );
-
-    // (2) Completion-to-delivery overhead: fal finishes a request at a known instant; we time the delivery row.
-    fal.setBehavior('fal-ai/fast-sdxl', {
-      manual: true,
-      output: imageOutput(TINY_PNG),
-      webhook: { delayMs: 0 },
-    });
-    const overheads: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const actor = actors[i % actors.length]!;
-      const { generation } = await createGeneration(core.deps, actor, {
-        model: 'sdxl',
-        input: { prompt: `o${i}` },
-        origin: BENCH_ORIGIN,
-      });
-      let requestId: string | null = null;
-      while (!requestId) {
-        const row = await handle.db
-          .selectFrom('generations')
-          .select('provider_request_id')
-          .where('id', '=', generation.id)
-          .executeTakeFirstOrThrow();
-        requestId = row.provider_request_id;
-        if (!requestId) await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 20));
       }
-      const completedAt = Date.now();
-      await fal.complete(requestId);
-      for (;;) {
-        const delivery = await handle.db
-          .selectFrom('deliveries')
-          .select('created_at')
-          .where('generation_id', '=', generation.id)
-          .executeTakeFirst();
-        if (delivery) {
-          overheads.push(delivery.created_at.getTime() - completedAt);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 2));
-      }
+    })();
+    const started = performance.now();
+    const latencies: number[] = [];
+    // Every user makes the same number, under core's limit of 10 a minute.
+    const left = clients.map((_, i) => Math.floor(GENERATIONS / USERS) + (i < GENERATIONS % USERS ? 1 : 0));
+    const slots = Promise.all(
+      clients.flatMap((client, i) =>
+        [0, 1, 2, 3].map(async () => {
+          while (left[i]! > 0) {
+            left[i]!--;
+            const t0 = performance.now();
+            const { generation } = await client.generations.create.mutate({
+              input: { prompt: `bench ${i}` },
+              origin: { chatId: `bench-${i}` },
+            });
+            latencies.push(performance.now() - t0);
+            await new Promise<void>((resolve) => waiting.set(generation.id, resolve));
+          }
+        }),
+      ),
+    );
+    try {
+      await slots;
+    } finally {
+      polling = false;
+      await poller;
     }
-    console.log('  fal completion -> delivery row (webhook path), 40 samples');
-    console.log(`  p50 ${fmt(percentile(overheads, 50))} ms   p99 ${fmt(percentile(overheads, 99))} ms`);
+    while ((await delivered()) - before.delivered < GENERATIONS) await new Promise((r) => setTimeout(r, 20));
+    const seconds = (performance.now() - started) / 1000;
+    const used = {
+      core: processCpuMs(core.pid) - before.core,
+      fal: processCpuMs(fal.pid) - before.fal,
+      pg: postgresCpuMs() - before.pg,
+    };
+    const perGeneration = (ms: number) => ms / GENERATIONS;
+    const ours = perGeneration(used.core + used.pg);
+    const rate = GENERATIONS / seconds;
+    console.log(
+      `generation: ${GENERATIONS} generations end to end, ${USERS} users over tRPC HTTP, fal fake answering at once with webhooks (own process)`,
+    );
+    console.log(
+      `  ${fmt(rate, 1)} generations/s   target ${TARGET_PER_SECOND}: ratio ${fmt(rate / TARGET_PER_SECOND, 2)}   (${fmt(seconds, 1)} s)`,
+    );
+    console.log(
+      `  create over HTTP: p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms`,
+    );
+    console.log(
+      `  CPU ms per generation: core ${fmt(perGeneration(used.core), 2)}   PostgreSQL ${fmt(perGeneration(used.pg), 2)}   = ${fmt(ours, 2)}   target ${TARGET_CPU_MS}: ratio ${fmt(ours / TARGET_CPU_MS, 2)}   (fal fake ${fmt(perGeneration(used.fal), 2)}, not ours)`,
+    );
+    console.log(`  commits per generation: ${fmt(((await commits()) - before.commits) / GENERATIONS, 1)}`);
   } finally {
     await core.stop();
+    await fal.stop();
     await handle.close();
-    await fal.close();
   }
 }

@@ -129,7 +129,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
         jobs,
         verifier,
         logger,
-        finalize: (generationId) => finalizeGeneration(deps, generationId),
+        finalize: (generationId, known) => finalizeGeneration(deps, generationId, known),
       }),
     });
   }

@@ -30,11 +30,25 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export async function publishEvent(
-  db: DbOrTx,
-  event: Exclude<AtelierEvent, { type: 'resync' }>,
-): Promise<void> {
-  await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db);
+export type PublishedEvent = Exclude<AtelierEvent, { type: 'resync' }>;
+
+export async function publishEvent(db: DbOrTx, event: PublishedEvent): Promise<void> {
+  await publishEvents(db, [event]);
+}
+
+/** Several events in one statement (one round trip), delivered in order on commit. */
+export async function publishEvents(db: DbOrTx, events: readonly PublishedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const calls = events.map((event) => sql`pg_notify(${CHANNEL}, ${JSON.stringify(event)})`);
+  await sql`select ${sql.join(calls)}`.execute(db);
+}
+
+/**
+ * The SQL that announces a generation's change from inside a statement that returns the generation
+ * row as `row` (an UPDATE ... RETURNING in a CTE), so the change and its NOTIFY take one round trip.
+ */
+export function notifyGenerationChanged(row: string) {
+  return sql<string>`pg_notify(${CHANNEL}, json_build_object('type', 'generation', 'generationId', ${sql.ref(`${row}.id`)}, 'userId', ${sql.ref(`${row}.user_id`)})::text)`;
 }
 
 export async function createEventBus(url: string, logger: Logger): Promise<EventBus> {

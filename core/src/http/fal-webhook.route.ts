@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/database';
 import * as generationRepo from '../domain/generation/generation.repo';
+import type { FinalizeKnown } from '../domain/generation/pipeline';
 import type { JobQueue } from '../jobs/job-queue';
 import type { Logger } from '../logger';
 import type { FalWebhookVerifier } from '../providers/fal/fal-webhook';
@@ -9,9 +10,11 @@ import { readBody, sendJson } from './server';
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /**
- * POST /webhooks/fal: verifies fal's Ed25519 signature and timestamp, dedupes on the request id and
- * runs the one idempotent finalize step (which re-reads the result from fal rather than trusting this
- * body) after answering.
+ * POST /webhooks/fal: verifies fal's Ed25519 signature and timestamp, finds the generation the
+ * webhook URL names (`?generation=`, as submitted) and finalizes it after answering. The signature
+ * covers the body, so a successful result is taken from it rather than fetched from fal again; an
+ * error report is re-read from fal for its wording. Duplicates are harmless: finalizing is gated on
+ * the generation still running, and one process finalizes a generation once at a time.
  * Unknown request ids get 404 so fal retries later (the webhook can outrun our own bookkeeping).
  */
 export function createFalWebhookRoute(deps: {
@@ -19,8 +22,9 @@ export function createFalWebhookRoute(deps: {
   jobs: JobQueue;
   verifier: FalWebhookVerifier;
   logger: Logger;
-  finalize: (generationId: string) => Promise<void>;
+  finalize: (generationId: string, known: FinalizeKnown) => Promise<void>;
 }) {
+  const finalizing = new Set<string>();
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (req.method !== 'POST') {
       sendJson(res, 405, { error: 'Use POST' });
@@ -39,42 +43,54 @@ export function createFalWebhookRoute(deps: {
       sendJson(res, verified.retryable ? 503 : 401, { error: verified.reason });
       return true;
     }
-    const generation =
-      (await adoptAbandoned(deps, req, verified.requestId)) ??
-      (await findSubmitted(deps.db, verified.requestId));
+    const generation = await generationFor(deps, req, verified.requestId);
     if (!generation) {
       sendJson(res, 404, { error: 'Unknown request id' });
       return true;
     }
-    const first = await deps.db
-      .insertInto('provider_webhooks')
-      .values({ provider: 'fal', request_id: verified.requestId })
-      .onConflict((oc) => oc.columns(['provider', 'request_id']).doNothing())
-      .returning('request_id')
-      .executeTakeFirst();
-    sendJson(res, 200, { ok: true, duplicate: !first });
-    if (first) {
-      // Finalize right away in this process; if that fails for any reason the job queue retries it.
-      deps.finalize(generation.id).catch(async (error: unknown) => {
+    const duplicate =
+      finalizing.has(generation.id) || !generationRepo.ACTIVE_STATUSES.includes(generation.status);
+    sendJson(res, 200, { ok: true, duplicate });
+    if (duplicate) return true;
+    finalizing.add(generation.id);
+    const known: FinalizeKnown = {
+      row: generation,
+      ...(verified.body.status === 'OK' ? { output: verified.body.payload } : {}),
+    };
+    // Finalize right away in this process; if that fails for any reason the job queue retries it.
+    deps
+      .finalize(generation.id, known)
+      .catch(async (error: unknown) => {
         deps.logger.warn('finalize after webhook failed; queued for retry', {
           generationId: generation.id,
           error,
         });
         await deps.jobs.send('generation-finalize', { generationId: generation.id });
-      });
-    }
+      })
+      .catch((error: unknown) => {
+        // The database is gone too: the sweeper polls the generation once it went quiet.
+        deps.logger.warn('could not queue a finalize retry', {
+          generationId: generation.id,
+          error: String(error),
+        });
+      })
+      .finally(() => finalizing.delete(generation.id));
     return true;
   };
 }
 
 /**
- * The webhook URL names our generation (`?generation=`). When the worker that submitted it died before
- * storing fal's answer, this signed webhook is how we learn the request id: adopt it rather than
- * sending the work to fal a second time.
+ * The generation a verified webhook is about. The URL names it (`?generation=`); when the worker that
+ * submitted it died, or the model finished before the worker stored fal's answer, this signed webhook
+ * is how we learn the request id: adopt it rather than sending the work to fal a second time. A
+ * webhook for an older request of a generation that was sent again is not this generation's answer.
  */
-async function adoptAbandoned(deps: { db: Db; logger: Logger }, req: IncomingMessage, requestId: string) {
+async function generationFor(deps: { db: Db; logger: Logger }, req: IncomingMessage, requestId: string) {
   const named = new URL(req.url ?? '/', 'http://core').searchParams.get('generation');
-  if (!named || !UUID.test(named)) return undefined;
+  if (!named || !UUID.test(named)) return findSubmitted(deps.db, requestId);
+  const row = await generationRepo.findGeneration(deps.db, named);
+  if (!row || row.provider_request_id === requestId) return row;
+  if (row.provider_request_id !== null) return undefined;
   const adopted = await generationRepo.adoptProviderRequest(deps.db, named, requestId);
   if (adopted) deps.logger.info('adopted a fal request its worker never recorded', { generationId: named });
   return adopted;
@@ -83,8 +99,9 @@ async function adoptAbandoned(deps: { db: Db; logger: Logger }, req: IncomingMes
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A fast model can finish, and fal call us, before the worker has stored the request id it got back
- * from submit; give that a moment before answering 404 (which makes fal retry much later).
+ * A webhook URL without a generation (submitted by an older version): look the request up, giving
+ * the worker a moment to store the request id it got back from submit before answering 404 (which
+ * makes fal retry much later).
  */
 async function findSubmitted(db: Db, requestId: string) {
   for (let attempt = 0; attempt < 10; attempt++) {

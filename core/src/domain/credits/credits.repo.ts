@@ -82,19 +82,6 @@ export function changeAvailable(tx: Tx, accountId: string, delta: number) {
   return query.returning(['available', 'held']).executeTakeFirst();
 }
 
-/** Takes a resolved hold out of `held`; on release the amount goes back to `available`. */
-export function settleHeld(tx: Tx, accountId: string, amount: number, returnToAvailable: boolean) {
-  return tx
-    .updateTable('credit_accounts')
-    .set((eb) => ({
-      held: eb('held', '-', amount),
-      ...(returnToAvailable ? { available: eb('available', '+', amount) } : {}),
-    }))
-    .where('id', '=', accountId)
-    .returning(['available', 'held'])
-    .executeTakeFirstOrThrow();
-}
-
 /**
  * Inserts a hold and its 'hold' ledger entry in one statement; undefined when the idempotency key was
  * used before (the entry is only written for a hold that was inserted).
@@ -151,6 +138,38 @@ export async function insertHoldWithEntry(
     .executeTakeFirst() as Promise<CreditHoldRow | undefined>;
 }
 
+/**
+ * Inserts a hold and its 'hold' ledger entry and moves the amount from `available` to `held`, in one
+ * statement (the conditional UPDATE re-checks the latest balance under its row lock, so concurrent
+ * holds cannot overspend). Undefined when the idempotency key was used before; `reserved: false`
+ * when the balance does not cover it (the caller throws, so its transaction rolls the hold back).
+ */
+export async function insertHoldReserving(
+  tx: Tx,
+  hold: Parameters<typeof insertHoldWithEntry>[1],
+): Promise<{ hold: CreditHoldRow; reserved: boolean } | undefined> {
+  const { rows } = await sql<CreditHoldRow & { reserved: boolean }>`
+    with h as (
+      insert into credit_holds (id, account_id, user_id, amount, reference, idempotency_key, usage_month)
+      values (coalesce(${hold.id ?? null}::uuid, gen_random_uuid()), ${hold.account_id}, ${hold.user_id},
+        ${hold.amount}, ${hold.reference}, ${hold.idempotency_key}, ${hold.usage_month}::date)
+      on conflict (idempotency_key) do nothing
+      returning *
+    ), e as (
+      insert into credit_entries (account_id, kind, amount, held_delta, hold_id, idempotency_key, actor_user_id)
+      select account_id, 'hold', 0, amount, id, 'hold:' || id, user_id from h
+    ), r as (
+      update credit_accounts a set available = a.available - h.amount, held = a.held + h.amount
+      from h where a.id = h.account_id and a.available >= h.amount
+      returning a.id
+    )
+    select h.*, exists (select 1 from r) as reserved from h`.execute(tx);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { reserved, ...rest } = row;
+  return { hold: rest as CreditHoldRow, reserved };
+}
+
 export function findHold(db: DbOrTx, holdId: string): Promise<CreditHoldRow | undefined> {
   return db.selectFrom('credit_holds').selectAll().where('id', '=', holdId).executeTakeFirst();
 }
@@ -160,8 +179,10 @@ export function findHoldByKey(db: DbOrTx, key: string): Promise<CreditHoldRow | 
 }
 
 /**
- * Flips a pending hold to its final state and appends the matching ledger entry, in one statement;
- * undefined when the hold was already resolved (the exactly-once gate).
+ * Flips a pending hold to its final state, appends the matching ledger entry and takes the amount out
+ * of the account's `held` (back to `available` on release), in one statement; undefined when the hold
+ * was already resolved (the exactly-once gate). The balance row is locked by this statement, so
+ * callers run it last before their commit.
  */
 export function resolveHoldWithEntry(
   tx: Tx,
@@ -207,6 +228,17 @@ export function resolveHoldWithEntry(
             ]),
         )
         .returning('id'),
+    )
+    .with('a', (db) =>
+      db
+        .updateTable('credit_accounts')
+        .from('h')
+        .set((eb) => ({
+          held: eb('credit_accounts.held', '-', eb.ref('h.amount')),
+          ...(captured ? {} : { available: eb('credit_accounts.available', '+', eb.ref('h.amount')) }),
+        }))
+        .whereRef('credit_accounts.id', '=', 'h.account_id')
+        .returning('credit_accounts.id'),
     )
     .selectFrom('h')
     .selectAll()

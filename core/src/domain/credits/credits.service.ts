@@ -240,7 +240,7 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
   const cap = policy?.member_monthly_cap ?? null;
   const month = usageMonth();
 
-  const hold = await repo.insertHoldWithEntry(tx, {
+  const values = {
     ...(request.holdId ? { id: request.holdId } : {}),
     account_id: request.accountId,
     user_id: request.userId,
@@ -248,26 +248,36 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
     reference: request.reference,
     idempotency_key: request.idempotencyKey,
     usage_month: cap !== null ? month : null,
-  });
+  };
+  if (cap === null) {
+    // No cap to count against: hold and reserve in one statement, the balance row locked last.
+    const held = await repo.insertHoldReserving(tx, values);
+    if (!held) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
+    if (!held.reserved) await refuseInsufficient(tx, request, account.kind);
+    return toHold(held.hold);
+  }
+  const hold = await repo.insertHoldWithEntry(tx, values);
   // The key was used before (a retry, or a concurrent twin that committed first): its hold is the answer.
   if (!hold) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
 
-  if (cap !== null) await countAgainstCap(tx, account.id, request, month, cap);
+  await countAgainstCap(tx, account.id, request, month, cap);
   // Last statement before commit: the balance row stays locked for as short a time as possible.
   const reserved = await repo.reserveAvailable(tx, request.accountId, request.amount);
-  if (!reserved) {
-    const available = (await repo.findAccount(tx, request.accountId))?.available ?? 0;
-    throw new AppError(
-      'INSUFFICIENT_CREDITS',
-      `This costs ${request.amount} credits; ${available} available`,
-      {
-        price: request.amount,
-        available,
-        accountKind: account.kind,
-      },
-    );
-  }
+  if (!reserved) await refuseInsufficient(tx, request, account.kind);
   return toHold(hold);
+}
+
+async function refuseInsufficient(
+  tx: Tx,
+  request: HoldRequest,
+  accountKind: CreditAccountRow['kind'],
+): Promise<never> {
+  const available = (await repo.findAccount(tx, request.accountId))?.available ?? 0;
+  throw new AppError('INSUFFICIENT_CREDITS', `This costs ${request.amount} credits; ${available} available`, {
+    price: request.amount,
+    available,
+    accountKind,
+  });
 }
 
 async function checkSpender(
@@ -307,11 +317,7 @@ async function countAgainstCap(tx: Tx, accountId: string, request: HoldRequest, 
 
 /** Charges a pending hold. Returns false, writing nothing, when the hold was already captured or released. */
 export async function captureHold(tx: Tx, holdId: string): Promise<boolean> {
-  const hold = await repo.resolveHoldWithEntry(tx, holdId, 'captured', null);
-  if (!hold) return false;
-  // The balance row is locked last, just before commit.
-  await repo.settleHeld(tx, hold.account_id, hold.amount, false);
-  return true;
+  return (await repo.resolveHoldWithEntry(tx, holdId, 'captured', null)) !== undefined;
 }
 
 /** Gives a pending hold back (failure, cancel, moderation). Returns false when it was already resolved. */
@@ -320,7 +326,6 @@ export async function releaseHold(tx: Tx, holdId: string, reason: string): Promi
   if (!hold) return false;
   if (hold.usage_month)
     await repo.subtractMemberUsage(tx, hold.account_id, hold.user_id, hold.usage_month, hold.amount);
-  await repo.settleHeld(tx, hold.account_id, hold.amount, true);
   return true;
 }
 

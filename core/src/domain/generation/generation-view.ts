@@ -1,8 +1,9 @@
 import type { DbOrTx } from '../../db/database';
 import type { GalleryState, GenerationRow, GenerationStatus, OutputKind, Platform } from '../../db/types';
 import type { ObjectStore } from '../../storage';
-import { FOLLOW_UP_MODELS, type FollowUpKind } from '../catalog/catalog.data';
-import { listModels, type Model } from '../catalog/catalog.service';
+import { FOLLOW_UP_MODELS, type FollowUpKind, MODEL_CATALOG } from '../catalog/catalog.data';
+import { listModels } from '../catalog/catalog.service';
+import type { CatalogModel } from '../catalog/catalog.types';
 import * as repo from './generation.repo';
 
 /** How long a signed media link handed to a chat or page stays valid. */
@@ -60,7 +61,7 @@ const NO_FOLLOW_UPS: GenerationView['followUps'] = { animate: null, make3d: null
 function followUpsOf(
   row: GenerationRow,
   outputs: readonly GenerationOutputView[],
-  models: ReadonlyMap<string, Model>,
+  models: ReadonlyMap<string, CatalogModel>,
 ): GenerationView['followUps'] {
   const image = outputs.some((o) => o.kind === 'image' && o.url !== null);
   if (row.status !== 'succeeded' || !image) return NO_FOLLOW_UPS;
@@ -78,20 +79,30 @@ function followUpsOf(
   };
 }
 
-/** Loads outputs and gallery state for rows and signs their media URLs; keeps the rows' order. */
+const CATALOG_NAMES = new Map(MODEL_CATALOG.map((m) => [m.id, m]));
+
+/**
+ * Loads outputs and gallery state for rows and signs their media URLs; keeps the rows' order. Only a
+ * succeeded generation has outputs, a gallery entry or follow-ups, so rows still running (a job just
+ * accepted, a progress view) cost no query at all.
+ */
 export async function toGenerationViews(
   db: DbOrTx,
   storage: ObjectStore,
   rows: readonly GenerationRow[],
 ): Promise<GenerationView[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [outputs, gallery, catalog] = await Promise.all([
-    repo.listOutputs(db, ids),
-    repo.listGalleryStates(db, ids),
-    listModels(db, { includeDisabled: true }),
-  ]);
-  const models = new Map(catalog.map((m) => [m.id, m]));
+  const ids = rows.filter((r) => r.status === 'succeeded').map((r) => r.id);
+  const [outputs, gallery, models] =
+    ids.length === 0
+      ? [[], [], CATALOG_NAMES]
+      : await Promise.all([
+          repo.listOutputs(db, ids),
+          repo.listGalleryStates(db, ids),
+          listModels(db, { includeDisabled: true }).then(
+            (catalog): ReadonlyMap<string, CatalogModel> => new Map(catalog.map((m) => [m.id, m])),
+          ),
+        ]);
   const galleryById = new Map(gallery.map((g) => [g.generation_id, g]));
   const signed = await Promise.all(
     outputs.map(async (o) => ({

@@ -7,6 +7,7 @@ import type {
   GenerationRow,
   GenerationStatus,
 } from '../../db/types';
+import { notifyGenerationChanged } from '../../events/event-bus';
 
 // Queries only.
 
@@ -104,7 +105,10 @@ export function insertGeneration(
     .executeTakeFirstOrThrow();
 }
 
-/** Records the provider's request id (and queue position) once submitted (only while still queued). */
+/**
+ * Records the provider's request id (and queue position) once submitted (only while still queued),
+ * and announces the change in the same statement.
+ */
 export function markSubmitted(
   db: DbOrTx,
   id: string,
@@ -112,18 +116,23 @@ export function markSubmitted(
   queuePosition: number | null = null,
 ) {
   return db
-    .updateTable('generations')
-    .set({
-      status: 'submitted',
-      provider_request_id: providerRequestId,
-      queue_position: queuePosition,
-      submitted_at: new Date(),
-      submit_lease_until: null,
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .returningAll()
+    .with('u', (q) =>
+      q
+        .updateTable('generations')
+        .set({
+          status: 'submitted',
+          provider_request_id: providerRequestId,
+          queue_position: queuePosition,
+          submitted_at: new Date(),
+          submit_lease_until: null,
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .returning(['id', 'user_id']),
+    )
+    .selectFrom('u')
+    .select(['u.id', notifyGenerationChanged('u').as('notified')])
     .executeTakeFirst();
 }
 

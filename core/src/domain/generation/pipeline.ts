@@ -1,12 +1,13 @@
 import type { Config } from '../../config';
 import type { GenerationRow, OutputKind } from '../../db/types';
 import { AppError } from '../../errors';
-import { publishEvent } from '../../events/event-bus';
+import { type PublishedEvent, publishEvent, publishEvents } from '../../events/event-bus';
 import type { Logger } from '../../logger';
 import { extractOutputs, nsfwFlags } from '../../providers/outputs';
 import {
   type GenerationProvider,
   ProviderRejectedError,
+  type ProviderResult,
   type ProviderStatus,
   ProviderUnavailableError,
 } from '../../providers/provider';
@@ -32,6 +33,15 @@ export interface PipelineDeps extends GenerationDeps {
    * that runs the pipeline; if that process dies, the sweeper of another one takes the work over).
    */
   schedulePoll(generationId: string, seconds: number): void;
+}
+
+/**
+ * What the caller of finalize already knows: the row it just read, and the provider's result when a
+ * signed webhook carried it (the signature covers the body, so there is no need to fetch it again).
+ */
+export interface FinalizeKnown {
+  row?: GenerationRow;
+  output?: unknown;
 }
 
 /** What finishing a generation needs: core's webhook route finalizes without running the pipeline. */
@@ -142,7 +152,6 @@ async function submitClaimed(deps: PipelineDeps, row: GenerationRow): Promise<vo
   }
   const submitted = await repo.markSubmitted(deps.db, row.id, requestId, queuePosition ?? null);
   if (!submitted) return;
-  await publishEvent(deps.db, { type: 'generation', generationId: row.id, userId: row.user_id });
   deps.schedulePoll(row.id, pollDelay(deps));
 }
 
@@ -254,12 +263,19 @@ const OUTPUT_KIND: Record<string, OutputKind> = {
  * one transaction flips the status (the exactly-once gate), records outputs, captures the hold and
  * writes the delivery row. Losers of the race write nothing.
  */
-export async function finalizeGeneration(deps: FinalizeDeps, generationId: string): Promise<void> {
-  const row = await repo.findGeneration(deps.db, generationId);
+export async function finalizeGeneration(
+  deps: FinalizeDeps,
+  generationId: string,
+  known: FinalizeKnown = {},
+): Promise<void> {
+  const row = known.row ?? (await repo.findGeneration(deps.db, generationId));
   if (!row || !repo.ACTIVE_STATUSES.includes(row.status) || !row.provider_request_id) return;
   const model = endpointOf(row);
   if (!model) return failRetiredModel(deps, row);
-  const result = await deps.provider.result(model.endpoint, row.provider_request_id);
+  const result: ProviderResult =
+    known.output !== undefined
+      ? { ok: true, output: known.output }
+      : await deps.provider.result(model.endpoint, row.provider_request_id);
   if (!result.ok) {
     if (result.retryable) throw new ProviderUnavailableError(result.reason);
     await failGeneration(deps, row.id, result.reason);
@@ -353,18 +369,23 @@ async function deliver(
   row: GenerationRow,
   outcome: 'succeeded' | 'failed' | 'cancelled',
 ) {
-  await publishEvent(tx, { type: 'generation', generationId: row.id, userId: row.user_id });
+  const changed: PublishedEvent = { type: 'generation', generationId: row.id, userId: row.user_id };
   const platform = row.origin.platform;
   // Work asked through the API or the web app has no chat to post to, so nobody would consume a row.
-  if (!platform || platform === 'web') return;
-  const delivery = await repo.insertDelivery(tx, {
-    generation_id: row.id,
-    outcome,
-    platform,
-    user_id: row.user_id,
-    space_id: row.space_id,
-  });
-  if (delivery) await publishEvent(tx, { type: 'delivery', platform, deliveryId: delivery.id });
+  const delivery =
+    platform && platform !== 'web'
+      ? await repo.insertDelivery(tx, {
+          generation_id: row.id,
+          outcome,
+          platform,
+          user_id: row.user_id,
+          space_id: row.space_id,
+        })
+      : undefined;
+  await publishEvents(
+    tx,
+    delivery && platform ? [changed, { type: 'delivery', platform, deliveryId: delivery.id }] : [changed],
+  );
 }
 
 /**
