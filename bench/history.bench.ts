@@ -98,7 +98,7 @@ export async function benchHistory(bench: BenchDatabase): Promise<void> {
     );
     for (const c of cases) {
       const custom = await explain(raw, `explain (analyze, buffers, format json) ${c.sql}`, c.params);
-      const generic = await explain(raw, `explain (generic_plan, format json) ${c.sql}`, []);
+      const generic = await explainGeneric(raw, c.sql, c.params);
       console.log(`    ${c.label}`);
       console.log(`      ${custom}`);
       console.log(`      generic: ${generic}`);
@@ -242,6 +242,25 @@ async function explain(sql: postgres.Sql, query: string, params: (string | numbe
       ? `  [${fmt(plan['Execution Time'], 3)} ms, ${top['Shared Hit Blocks'] ?? 0} buffers hit, ${top['Shared Read Blocks'] ?? 0} read]`
       : '';
   return `${describe(top)}${timing}`;
+}
+
+/**
+ * The plan a prepared statement gets when PostgreSQL plans it once for any values. EXPLAIN
+ * (GENERIC_PLAN) needs PostgreSQL 16; before that, prepare it and EXPLAIN EXECUTE it with
+ * plan_cache_mode forced to generic, which shows the same plan on every version.
+ */
+async function explainGeneric(sql: postgres.Sql, query: string, params: (string | number)[]): Promise<string> {
+  const conn = await sql.reserve();
+  try {
+    await conn.unsafe('set plan_cache_mode = force_generic_plan');
+    await conn.unsafe(`prepare bench_generic as ${query}`);
+    const literals = params.map((p) => `'${String(p).replaceAll("'", "''")}'`).join(', ');
+    return await explain(conn, `explain (format json) execute bench_generic(${literals})`, []);
+  } finally {
+    await conn.unsafe('deallocate bench_generic').catch(() => {});
+    await conn.unsafe('reset plan_cache_mode').catch(() => {});
+    conn.release();
+  }
 }
 
 async function measure(request: () => Promise<void>): Promise<number[]> {

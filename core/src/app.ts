@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import { clearReadCaches } from './db/read-cache';
+import { userChanged } from './domain/accounts/user-changes';
 import { createStripeClient } from './domain/billing/stripe-client';
 import { countResubmits } from './domain/generation/generation.repo';
 import { DISPATCH_TO_WORKERS } from './domain/generation/generation.service';
@@ -86,6 +88,12 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       logger,
     });
   const events = await createEventBus(opts.dbUrl, logger);
+  // Settings every request reads are cached; a change anywhere (or a missed one) drops the copies.
+  events.subscribe((event) => {
+    if (event.type === 'settings' || event.type === 'resync') clearReadCaches(db);
+    if (event.type === 'user') userChanged(event.userId);
+    else if (event.type === 'resync') userChanged(null);
+  });
   const jobs = await startJobQueue({ url: opts.dbUrl, logger, pollSeconds: opts.jobPollSeconds });
   const deps: Deps = {
     db,
@@ -129,7 +137,10 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
         jobs,
         verifier,
         logger,
-        finalize: (generationId, known) => finalizeGeneration(deps, generationId, known),
+        finalize: async (generationId, known) => {
+          await finalizeGeneration(deps, generationId, known);
+          deps.dispatch.ended?.(generationId);
+        },
       }),
     });
   }
@@ -185,6 +196,7 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
       await worker?.stop();
       await jobs.stop();
       await events.close();
+      deps.actors.close();
       if (storage.kind === 's3') storage.destroy();
     },
   };

@@ -13,6 +13,10 @@ export type AtelierEvent =
   | { type: 'delivery'; platform: string; deliveryId: number }
   /** Work was accepted by a process that does not submit it itself: a worker should. */
   | { type: 'submit'; generationId: string }
+  /** An admin changed a setting every request reads (models, block list): cached copies are stale. */
+  | { type: 'settings' }
+  /** A user's settings or role changed, or a link merged them: cached copies of the user are stale. */
+  | { type: 'user'; userId: string }
   /**
    * Local only, never published: LISTEN was set up again after its connection was lost, so events
    * sent in between were missed. Listeners re-read whatever they wait for.

@@ -79,6 +79,10 @@ export async function startWorker(
         .run(() => submitGeneration(pipeline, generationId))
         .catch((error: unknown) => retryLater('generation-submit', generationId, error));
     },
+    ended(generationId) {
+      clearTimeout(polls.get(generationId));
+      polls.delete(generationId);
+    },
     sweep: () => sweep(),
     async stop() {
       stopped = true;

@@ -5,13 +5,8 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { type Db, isDatabaseUnavailable } from '../db/database';
 import type { Platform } from '../db/types';
-import {
-  ensureSpace,
-  ensureUser,
-  joinSpace,
-  type Space,
-  type User,
-} from '../domain/accounts/accounts.service';
+import { ensureSpace, joinSpace, type Space, type User } from '../domain/accounts/accounts.service';
+import { UserCache } from '../domain/accounts/user-cache';
 import {
   type ServiceCaller,
   verifyServiceToken,
@@ -106,17 +101,25 @@ export type ActorClaim = z.infer<typeof actorSchema>;
 
 /**
  * Turns credentials into users and spaces, with small in-process caches: service tokens for a minute
- * (a revoked token stops working within that time) and memberships already recorded.
+ * (a revoked token stops working within that time), users by identity (dropped when one changes,
+ * see UserCache) and memberships already recorded.
  */
 export class ActorResolver {
   private readonly tokens = new Map<string, { caller: ServiceCaller | null; until: number }>();
   private readonly memberships = new Set<string>();
+  private readonly users: UserCache;
 
   constructor(
     private readonly db: Db,
-    private readonly starterCredits: number,
+    starterCredits: number,
     private readonly teamStarterCredits: number,
-  ) {}
+  ) {
+    this.users = new UserCache(db, starterCredits);
+  }
+
+  close(): void {
+    this.users.close();
+  }
 
   async service(token: string): Promise<ServiceCaller | null> {
     const cached = this.tokens.get(token);
@@ -128,11 +131,11 @@ export class ActorResolver {
   }
 
   async actor(platform: Platform, claim: ActorClaim): Promise<{ user: User; space: Space | null }> {
-    const user = await ensureUser(
-      this.db,
-      { platform, platformUserId: claim.userId, displayName: claim.userName },
-      this.starterCredits,
-    );
+    const user = await this.users.get({
+      platform,
+      platformUserId: claim.userId,
+      displayName: claim.userName,
+    });
     if (!claim.space) return { user, space: null };
     const space = await ensureSpace(
       this.db,

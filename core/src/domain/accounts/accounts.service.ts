@@ -2,12 +2,14 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Db, DbOrTx, Tx } from '../../db/database';
 import type { Platform, SpaceKind, SpaceRow, UserRole, UserSettings } from '../../db/types';
 import { AppError } from '../../errors';
+import { publishEvent, publishEvents } from '../../events/event-bus';
 import * as creditsRepo from '../credits/credits.repo';
 import { addCredits, removeCredits } from '../credits/credits.service';
 import { dropClashingRequestKeys } from '../generation/request-keys';
 import { renameClashingLoras } from '../lora/lora-names';
 import type { Throttle, ThrottleRule } from '../throttle/throttle.service';
 import * as repo from './accounts.repo';
+import { userChanged } from './user-changes';
 
 export interface User {
   id: string;
@@ -229,7 +231,13 @@ export async function resolvePayer(
 /** Saves a user's chat settings (default model, private delivery). */
 export async function updateSettings(db: Db, userId: string, patch: UserSettings): Promise<User> {
   const user = await getUser(db, userId);
-  return toUser(await repo.updateUserSettings(db, userId, { ...user.settings, ...patch }));
+  const updated = await db.transaction().execute(async (tx) => {
+    const row = await repo.updateUserSettings(tx, userId, { ...user.settings, ...patch });
+    await publishEvent(tx, { type: 'user', userId });
+    return row;
+  });
+  userChanged(userId);
+  return toUser(updated);
 }
 
 /** Identities linked to a user. */
@@ -302,8 +310,14 @@ export async function redeemLinkCode(
       });
     }
     await mergeUsers(tx, redeemingUserId, consumed.user_id);
+    await publishEvents(tx, [
+      { type: 'user', userId: redeemingUserId },
+      { type: 'user', userId: consumed.user_id },
+    ]);
     return consumed.user_id;
   });
+  userChanged(redeemingUserId);
+  userChanged(targetId);
   return getUser(db, targetId);
 }
 
@@ -347,8 +361,12 @@ async function mergeUsers(tx: Tx, fromUserId: string, toUserId: string): Promise
 }
 
 /** Grants a role (the first admin is created with `npm run create-admin`). */
-export function setRole(db: DbOrTx, userId: string, role: UserRole) {
-  return repo.setUserRole(db, userId, role);
+export async function setRole(db: Db, userId: string, role: UserRole): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await repo.setUserRole(tx, userId, role);
+    await publishEvent(tx, { type: 'user', userId });
+  });
+  userChanged(userId);
 }
 
 export interface AccountSearchResult {

@@ -6,10 +6,6 @@ export function listModelSettings(db: DbOrTx) {
   return db.selectFrom('model_settings').selectAll().execute();
 }
 
-export function findModelSettings(db: DbOrTx, modelId: string) {
-  return db.selectFrom('model_settings').selectAll().where('model_id', '=', modelId).executeTakeFirst();
-}
-
 export function upsertModelSettings(
   db: DbOrTx,
   row: { model_id: string; enabled?: boolean | null; price_credits?: number | null; updated_by: string },

@@ -1,5 +1,7 @@
 import type { Db, DbOrTx } from '../../db/database';
+import { clearReadCaches, ReadCache } from '../../db/read-cache';
 import { AppError, toFieldErrors } from '../../errors';
+import { publishEvent } from '../../events/event-bus';
 import { recordAudit } from '../audit/audit.service';
 import * as favoritesRepo from '../favorites/favorites.repo';
 import { DEFAULT_MODEL_ID, MODEL_CATALOG } from './catalog.data';
@@ -18,9 +20,11 @@ export interface Model extends CatalogModel {
 
 const schemas = new Map(MODEL_CATALOG.map((m) => [m.id, buildInputSchema(m)]));
 
-async function overrides(db: DbOrTx) {
-  return new Map((await repo.listModelSettings(db)).map((s) => [s.model_id, s]));
-}
+/** Admins' overrides by model id, read once and kept until one changes (see ReadCache). */
+const modelSettings = new ReadCache(
+  async (db) => new Map((await repo.listModelSettings(db)).map((s) => [s.model_id, s])),
+);
+const overrides = (db: DbOrTx) => modelSettings.get(db);
 
 function effective(
   model: CatalogModel,
@@ -79,11 +83,11 @@ export async function getModel(db: DbOrTx, idOrAlias: string, userId?: string): 
       model: [`unknown model "${idOrAlias}"`],
     });
   }
-  const [override, favorite] = await Promise.all([
-    repo.findModelSettings(db, model.id),
+  const [settings, favorite] = await Promise.all([
+    overrides(db),
     userId ? favoritesRepo.isFavorite(db, userId, model.id) : Promise.resolve(false),
   ]);
-  return effective(model, override, favorite);
+  return effective(model, settings.get(model.id), favorite);
 }
 
 /** The model a request without one uses: the user's saved choice, else the catalog default. */
@@ -144,6 +148,7 @@ export async function updateModelSettings(
       ...(input.priceCredits !== undefined ? { price_credits: input.priceCredits } : {}),
       updated_by: input.actorUserId,
     });
+    await publishEvent(tx, { type: 'settings' });
     await recordAudit(tx, {
       actorUserId: input.actorUserId,
       action: 'model.update',
@@ -157,5 +162,6 @@ export async function updateModelSettings(
       },
     });
   });
+  clearReadCaches(db);
   return getModel(db, model.id);
 }

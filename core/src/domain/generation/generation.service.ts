@@ -33,6 +33,8 @@ export interface Dispatch {
   readonly inProcess: boolean;
   /** Called after the accepting transaction committed (a no-op where a worker is told over NOTIFY). */
   submit(generationId: string): void;
+  /** The generation ended in this process (its webhook finalized it): stop polling it. */
+  ended?(generationId: string): void;
 }
 
 /** Accepted work is announced over NOTIFY; a worker process submits it. */

@@ -1,6 +1,8 @@
 import type { Config } from '../../config';
 import type { Db, DbOrTx } from '../../db/database';
+import { clearReadCaches, ReadCache } from '../../db/read-cache';
 import { AppError } from '../../errors';
+import { publishEvent } from '../../events/event-bus';
 import { recordAudit } from '../audit/audit.service';
 import * as repo from './prompt-blocklist.repo';
 
@@ -34,13 +36,16 @@ export async function listBlockedTerms(
   return [...fromConfig, ...fromAdmins].sort((a, b) => a.term.localeCompare(b.term));
 }
 
-/** The terms a prompt is checked against (read on every check, so an edit applies at once everywhere). */
+/** Admins' terms, kept until one is added or removed anywhere (see ReadCache). */
+const adminTerms = new ReadCache((db) => repo.listTermTexts(db));
+
+/** The terms a prompt is checked against; an edit applies at once everywhere. */
 export async function activeBlockedTerms(
   db: DbOrTx,
   config: Pick<Config, 'promptBlocklist'>,
 ): Promise<string[]> {
   const terms = new Set(config.promptBlocklist.map(normalize));
-  for (const term of await repo.listTermTexts(db)) terms.add(term);
+  for (const term of await adminTerms.get(db)) terms.add(term);
   return [...terms].filter(Boolean);
 }
 
@@ -55,6 +60,7 @@ export async function addBlockedTerm(
   const added = await db.transaction().execute(async (tx) => {
     const inserted = await repo.insertTerm(tx, term, input.actorUserId);
     if (inserted) {
+      await publishEvent(tx, { type: 'settings' });
       await recordAudit(tx, {
         actorUserId: input.actorUserId,
         action: 'blocklist.add',
@@ -65,6 +71,7 @@ export async function addBlockedTerm(
     }
     return inserted;
   });
+  if (added) clearReadCaches(db);
   return { term, added };
 }
 
@@ -81,6 +88,7 @@ export async function removeBlockedTerm(
   const removed = await db.transaction().execute(async (tx) => {
     const deleted = await repo.deleteTerm(tx, term);
     if (deleted) {
+      await publishEvent(tx, { type: 'settings' });
       await recordAudit(tx, {
         actorUserId: input.actorUserId,
         action: 'blocklist.remove',
@@ -91,6 +99,7 @@ export async function removeBlockedTerm(
     }
     return deleted;
   });
+  if (removed) clearReadCaches(db);
   if (!removed && config.promptBlocklist.map(normalize).includes(term)) {
     throw new AppError('CONFLICT', `"${term}" comes from PROMPT_BLOCKLIST; remove it from the configuration`);
   }
