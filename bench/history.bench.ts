@@ -249,7 +249,11 @@ async function explain(sql: postgres.Sql, query: string, params: (string | numbe
  * (GENERIC_PLAN) needs PostgreSQL 16; before that, prepare it and EXPLAIN EXECUTE it with
  * plan_cache_mode forced to generic, which shows the same plan on every version.
  */
-async function explainGeneric(sql: postgres.Sql, query: string, params: (string | number)[]): Promise<string> {
+async function explainGeneric(
+  sql: postgres.Sql,
+  query: string,
+  params: (string | number)[],
+): Promise<string> {
   const conn = await sql.reserve();
   try {
     await conn.unsafe('set plan_cache_mode = force_generic_plan');

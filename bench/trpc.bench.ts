@@ -35,14 +35,25 @@ export async function benchTrpc(bench: BenchDatabase): Promise<void> {
       'x-atelier-actor': encodeActor({ userId: `bench-${user}`, userName: `Bench ${user}`, space: null }),
     });
     for (let u = 0; u < CONNECTIONS; u++) await fetch(url, { headers: headers(u) }); // create the users first
-    const result = await runLoad(CONNECTIONS, DURATION_MS, async (loop) => {
-      const res = await fetch(url, { headers: headers(loop) });
-      await res.arrayBuffer();
-      return res.ok;
-    });
-    console.log(`tRPC credits.balance over HTTP, ${CONNECTIONS} connections, ${DURATION_MS / 1000}s`);
+    const load = (target: string) =>
+      runLoad(CONNECTIONS, DURATION_MS, async (loop) => {
+        const res = await fetch(target, { headers: headers(loop) });
+        await res.arrayBuffer();
+        return res.ok;
+      });
+    // The same stack (HTTP, tRPC, credentials and actor resolved) with a procedure that does nothing.
+    const noop = await load(`http://127.0.0.1:${port}/trpc/ping`);
+    const result = await load(url);
+    const line = (label: string, r: typeof result) =>
+      `  ${label.padEnd(16)} ${fmt(r.ok / r.seconds).padStart(6)} req/s   p50 ${fmt(percentile(r.latencies, 50), 1)} ms   p99 ${fmt(percentile(r.latencies, 99), 1)} ms   errors ${r.refused}`;
+    const rate = result.ok / result.seconds;
     console.log(
-      `  ${fmt(result.ok / result.seconds)} req/s   p50 ${fmt(percentile(result.latencies, 50), 1)} ms   p99 ${fmt(percentile(result.latencies, 99), 1)} ms   errors ${result.refused}`,
+      `tRPC over HTTP, core as its own process, ${CONNECTIONS} connections, ${DURATION_MS / 1000}s each`,
+    );
+    console.log(line('ping (no-op)', noop));
+    console.log(line('credits.balance', result));
+    console.log(
+      `  credits.balance vs no-op: ratio ${fmt(rate / (noop.ok / noop.seconds), 2)} (target >= 0.5); vs 3,000 req/s: ratio ${fmt(rate / 3000, 2)}`,
     );
   } finally {
     child.kill('SIGTERM');

@@ -12,9 +12,11 @@ import { moderationRouter } from './routers/moderation.router';
 import { slackRouter } from './routers/slack.router';
 import { teamRouter } from './routers/team.router';
 import { uploadsRouter } from './routers/uploads.router';
-import { router } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 export const appRouter = router({
+  /** Answers at once: a client's check that it reaches the API through the same stack as any call. */
+  ping: publicProcedure.query(() => 'pong' as const),
   me: meRouter,
   credits: creditsRouter,
   catalog: catalogRouter,

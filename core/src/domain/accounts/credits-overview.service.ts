@@ -5,6 +5,7 @@ import {
   type Balance,
   getBalance,
   getMemberUsage,
+  getPersonalBalance,
   type LedgerEntry,
   listLedger,
 } from '../credits/credits.service';
@@ -30,10 +31,12 @@ export async function creditsOverview(
   space: Space | null,
   spaceAdmin = false,
 ): Promise<CreditsOverview> {
-  const personal = await getBalance(db, await personalAccountId(db, userId));
-  const teamAccount = space ? await creditsRepo.findTeamAccount(db, space.id) : undefined;
-  const payerAccountId = await resolvePayer(db, userId, space, spaceAdmin);
+  const personal = await getPersonalBalance(db, userId);
+  // In a direct chat only the personal account exists for the user: one read answers it all.
+  if (!space) return { personal, team: null, payer: 'personal', teamSpendable: false, usage: null };
+  const teamAccount = await creditsRepo.findTeamAccount(db, space.id);
   if (!teamAccount) return { personal, team: null, payer: 'personal', teamSpendable: false, usage: null };
+  const payerAccountId = await resolvePayer(db, userId, space, spaceAdmin);
   const policy = await getTeamPolicy(db, teamAccount.id);
   return {
     personal,

@@ -79,6 +79,13 @@ export async function getBalance(db: DbOrTx, accountId: string): Promise<Balance
   return toBalance(account);
 }
 
+/** A user's personal balance. */
+export async function getPersonalBalance(db: DbOrTx, userId: string): Promise<Balance> {
+  const account = await repo.findPersonalAccount(db, userId);
+  if (!account) throw AppError.notFound('Credit account');
+  return toBalance(account);
+}
+
 /** The balance of a space's team pool, or null when the space has none. */
 export async function findTeamBalance(db: DbOrTx, spaceId: string): Promise<Balance | null> {
   const account = await repo.findTeamAccount(db, spaceId);

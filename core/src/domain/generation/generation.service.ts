@@ -17,6 +17,7 @@ import {
   validateModelInput,
 } from '../catalog/catalog.service';
 import { mainTextField } from '../catalog/model-request';
+import { AccountBatcher, payerQueueKey } from '../credits/account-batcher';
 import { holdCredits } from '../credits/credits.service';
 import { activeBlockedTerms } from '../moderation/prompt-blocklist.service';
 import * as repo from './generation.repo';
@@ -143,7 +144,9 @@ export async function acceptGeneration(
   const { db } = deps;
   const id = randomUUID();
   try {
-    const row = await db.transaction().execute(async (tx) => {
+    // Under group commit: a busy pool's acceptances share one transaction (see AccountBatcher).
+    const queue = payerQueueKey(actor.space?.id ?? null, actor.user.id);
+    const row = await AccountBatcher.for(db).run(queue, actor.user.id, async (tx) => {
       const accountId = await checkLimitsAndPayer(tx, actor);
       const holdId = randomUUID();
       const generation = await repo.insertGeneration(tx, {

@@ -12,6 +12,7 @@ import {
   ProviderUnavailableError,
 } from '../../providers/provider';
 import { LORA_TRAINING_MODEL, MODEL_CATALOG } from '../catalog/catalog.data';
+import { AccountBatcher, payerQueueKey } from '../credits/account-batcher';
 import { captureHold, releaseHold } from '../credits/credits.service';
 import * as loraRepo from '../lora/lora.repo';
 import { readImageDimensions, sniffFile } from '../uploads/file-sniff';
@@ -349,7 +350,8 @@ export async function finalizeGeneration(
       text_content: extracted.text,
     });
   }
-  await deps.db.transaction().execute(async (tx) => {
+  // Under group commit with the pool's other work (see AccountBatcher); safe to run twice.
+  await AccountBatcher.for(deps.db).run(payerQueueKey(row.space_id, row.user_id), row.id, async (tx) => {
     const finished = await repo.finishGeneration(tx, row.id, {
       status: 'succeeded',
       nsfw: outputs.some((o) => o.nsfw),
@@ -398,7 +400,10 @@ export async function failGeneration(
   reason: string,
   status: 'failed' | 'cancelled' = 'failed',
 ): Promise<boolean> {
-  return deps.db.transaction().execute(async (tx) => {
+  const row = await repo.findGeneration(deps.db, generationId);
+  if (!row || !repo.ACTIVE_STATUSES.includes(row.status)) return false;
+  const queue = payerQueueKey(row.space_id, row.user_id);
+  return AccountBatcher.for(deps.db).run(queue, generationId, async (tx) => {
     const finished = await repo.finishGeneration(tx, generationId, { status, failureReason: reason });
     if (!finished) return false;
     if (finished.category === 'lora') await onTrainingFailed(tx, finished, reason);
