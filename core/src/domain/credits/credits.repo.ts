@@ -139,20 +139,39 @@ export async function insertHoldWithEntry(
 }
 
 /**
- * Inserts a hold and its 'hold' ledger entry and moves the amount from `available` to `held`, in one
- * statement (the conditional UPDATE re-checks the latest balance under its row lock, so concurrent
- * holds cannot overspend). Undefined when the idempotency key was used before; `reserved: false`
- * when the balance does not cover it (the caller throws, so its transaction rolls the hold back).
+ * The fast path of a hold, for an account without spending rules (a personal account, or a pool open
+ * to all members with no model list and no cap): inserts the hold and its 'hold' ledger entry and
+ * moves the amount from `available` to `held`, in one statement. The conditional UPDATE re-checks the
+ * latest balance under its row lock, so concurrent holds cannot overspend.
+ * `open: false` means the account has rules (or does not exist) and nothing was written: take the
+ * careful path. Otherwise `hold` is undefined when the idempotency key was used before, and
+ * `reserved: false` when the balance does not cover it (the caller throws, rolling the hold back).
  */
-export async function insertHoldReserving(
+export async function holdIfUnrestricted(
   tx: Tx,
-  hold: Parameters<typeof insertHoldWithEntry>[1],
-): Promise<{ hold: CreditHoldRow; reserved: boolean } | undefined> {
-  const { rows } = await sql<CreditHoldRow & { reserved: boolean }>`
-    with h as (
+  hold: Omit<Parameters<typeof insertHoldWithEntry>[1], 'usage_month'>,
+): Promise<
+  | { open: false }
+  | { open: true; kind: CreditAccountRow['kind']; hold: CreditHoldRow | undefined; reserved: boolean }
+> {
+  const { rows } = await sql<
+    {
+      open: boolean | null;
+      account_kind: CreditAccountRow['kind'] | null;
+      reserved: boolean;
+    } & Partial<CreditHoldRow>
+  >`
+    with acct as (
+      select a.id, a.kind,
+        (p.account_id is null or (p.spenders = 'all_members' and p.allowed_models is null
+          and p.member_monthly_cap is null)) as open
+      from credit_accounts a left join team_policies p on p.account_id = a.id
+      where a.id = ${hold.account_id}
+    ), h as (
       insert into credit_holds (id, account_id, user_id, amount, reference, idempotency_key, usage_month)
-      values (coalesce(${hold.id ?? null}::uuid, gen_random_uuid()), ${hold.account_id}, ${hold.user_id},
-        ${hold.amount}, ${hold.reference}, ${hold.idempotency_key}, ${hold.usage_month}::date)
+      select coalesce(${hold.id ?? null}::uuid, gen_random_uuid()), acct.id, ${hold.user_id}, ${hold.amount},
+        ${hold.reference}, ${hold.idempotency_key}, null
+      from acct where acct.open
       on conflict (idempotency_key) do nothing
       returning *
     ), e as (
@@ -163,11 +182,17 @@ export async function insertHoldReserving(
       from h where a.id = h.account_id and a.available >= h.amount
       returning a.id
     )
-    select h.*, exists (select 1 from r) as reserved from h`.execute(tx);
+    select acct.open, acct.kind as account_kind, h.*, exists (select 1 from r) as reserved
+    from (select 1) one left join acct on true left join h on true`.execute(tx);
   const row = rows[0];
-  if (!row) return undefined;
-  const { reserved, ...rest } = row;
-  return { hold: rest as CreditHoldRow, reserved };
+  if (!row?.open || !row.account_kind) return { open: false };
+  const { open: _open, account_kind, reserved, ...rest } = row;
+  return {
+    open: true,
+    kind: account_kind,
+    hold: rest.id ? (rest as CreditHoldRow) : undefined,
+    reserved,
+  };
 }
 
 export function findHold(db: DbOrTx, holdId: string): Promise<CreditHoldRow | undefined> {

@@ -239,14 +239,6 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
     throw AppError.invalidInput('Price must be a positive whole number', { amount: ['must be > 0'] });
   }
-  const account = await repo.findAccountWithPolicy(tx, request.accountId);
-  if (!account) throw AppError.notFound('Credit account');
-  const policy =
-    account.kind === 'team' && account.spenders ? { ...account, spenders: account.spenders } : null;
-  if (policy) await checkSpender(tx, policy, request);
-  const cap = policy?.member_monthly_cap ?? null;
-  const month = usageMonth();
-
   const values = {
     ...(request.holdId ? { id: request.holdId } : {}),
     account_id: request.accountId,
@@ -254,20 +246,26 @@ export async function holdCredits(tx: Tx, request: HoldRequest): Promise<Hold> {
     amount: request.amount,
     reference: request.reference,
     idempotency_key: request.idempotencyKey,
-    usage_month: cap !== null ? month : null,
   };
-  if (cap === null) {
-    // No cap to count against: hold and reserve in one statement, the balance row locked last.
-    const held = await repo.insertHoldReserving(tx, values);
-    if (!held) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
-    if (!held.reserved) await refuseInsufficient(tx, request, account.kind);
-    return toHold(held.hold);
+  // Most holds are on accounts without spending rules: one statement holds and reserves.
+  const fast = await repo.holdIfUnrestricted(tx, values);
+  if (fast.open) {
+    // The key was used before (a retry, or a concurrent twin that committed first): its hold is the answer.
+    if (!fast.hold) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
+    if (!fast.reserved) await refuseInsufficient(tx, request, fast.kind);
+    return toHold(fast.hold);
   }
-  const hold = await repo.insertHoldWithEntry(tx, values);
-  // The key was used before (a retry, or a concurrent twin that committed first): its hold is the answer.
+  const account = await repo.findAccountWithPolicy(tx, request.accountId);
+  if (!account) throw AppError.notFound('Credit account');
+  const policy =
+    account.kind === 'team' && account.spenders ? { ...account, spenders: account.spenders } : null;
+  if (policy) await checkSpender(tx, policy, request);
+  const cap = policy?.member_monthly_cap ?? null;
+  const month = usageMonth();
+  const hold = await repo.insertHoldWithEntry(tx, { ...values, usage_month: cap !== null ? month : null });
   if (!hold) return toHold((await repo.findHoldByKey(tx, request.idempotencyKey))!);
 
-  await countAgainstCap(tx, account.id, request, month, cap);
+  if (cap !== null) await countAgainstCap(tx, account.id, request, month, cap);
   // Last statement before commit: the balance row stays locked for as short a time as possible.
   const reserved = await repo.reserveAvailable(tx, request.accountId, request.amount);
   if (!reserved) await refuseInsufficient(tx, request, account.kind);
