@@ -92,8 +92,13 @@ async function generationFor(deps: { db: Db; logger: Logger }, req: IncomingMess
   if (!row || row.provider_request_id === requestId) return row;
   if (row.provider_request_id !== null) return undefined;
   const adopted = await generationRepo.adoptProviderRequest(deps.db, named, requestId);
-  if (adopted) deps.logger.info('adopted a fal request its worker never recorded', { generationId: named });
-  return adopted;
+  if (adopted) {
+    deps.logger.debug('took the request id from the webhook', { generationId: named });
+    return adopted;
+  }
+  // The submitting worker stored fal's answer between our read and our update: read it again.
+  const stored = await generationRepo.findGeneration(deps.db, named);
+  return stored?.provider_request_id === requestId ? stored : undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -32,7 +32,8 @@ const core = useTestCore(
     FAL_KEY: DEFAULT_FAL_KEY,
     FAL_API_ROOT: fal.url,
   }),
-  { worker: { sweepEverySeconds: 3600 } },
+  // Status polls a minute apart: every result here must come from its webhook.
+  { worker: { sweepEverySeconds: 3600 }, jobPollSeconds: 60 },
 );
 
 let replica: Worker;
