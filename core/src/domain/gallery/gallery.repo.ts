@@ -7,6 +7,7 @@ import type {
   GenerationRow,
   ReportCategory,
 } from '../../db/types';
+import { viewRelations } from '../generation/generation.repo';
 import { type PagePosition, positionText, positionValue } from '../history/history.repo';
 
 // Queries only. A gallery item is keyed by its generation id; `category` is copied from the generation
@@ -165,7 +166,11 @@ export function listFeedRows(
     .innerJoin('generations as g', 'g.id', 'gi.generation_id')
     .innerJoin('users as u', 'u.id', 'gi.user_id')
     .selectAll('g')
-    .select([positionText('gi.published_at').as('position_at'), 'u.display_name as author_name'])
+    .select([
+      positionText('gi.published_at').as('position_at'),
+      'u.display_name as author_name',
+      ...viewRelations('g'),
+    ])
     .where('gi.state', '=', 'approved')
     .where('g.deleted_at', 'is', null);
   if (opts.category) query = query.where('gi.category', '=', opts.category);

@@ -81,10 +81,18 @@ function followUpsOf(
 
 const CATALOG_NAMES = new Map(MODEL_CATALOG.map((m) => [m.id, m]));
 
+/** A row read together with its outputs and gallery state (see `viewRelations`). */
+export type RowWithRelations = GenerationRow & {
+  view_outputs: repo.OutputJson[];
+  view_gallery: { state: GalleryState; published_at: string } | null;
+};
+
+const hasRelations = (row: GenerationRow): row is RowWithRelations => 'view_outputs' in row;
+
 /**
- * Loads outputs and gallery state for rows and signs their media URLs; keeps the rows' order. Only a
- * succeeded generation has outputs, a gallery entry or follow-ups, so rows still running (a job just
- * accepted, a progress view) cost no query at all.
+ * Turns rows into views: loads outputs and gallery state (unless the rows were read with them, see
+ * `viewRelations`) and signs their media URLs; keeps the rows' order. Only a succeeded generation has
+ * outputs, a gallery entry or follow-ups, so rows still running cost no query at all.
  */
 export async function toGenerationViews(
   db: DbOrTx,
@@ -93,12 +101,29 @@ export async function toGenerationViews(
 ): Promise<GenerationView[]> {
   if (rows.length === 0) return [];
   const ids = rows.filter((r) => r.status === 'succeeded').map((r) => r.id);
+  const preloaded = rows.every(hasRelations);
   const [outputs, gallery, models] =
     ids.length === 0
       ? [[], [], CATALOG_NAMES]
       : await Promise.all([
-          repo.listOutputs(db, ids),
-          repo.listGalleryStates(db, ids),
+          preloaded
+            ? rows.flatMap((r) =>
+                r.status === 'succeeded' ? r.view_outputs.map((o) => ({ ...o, generation_id: r.id })) : [],
+              )
+            : repo.listOutputs(db, ids),
+          preloaded
+            ? rows.flatMap((r) =>
+                r.view_gallery && r.status === 'succeeded'
+                  ? [
+                      {
+                        generation_id: r.id,
+                        state: r.view_gallery.state,
+                        published_at: new Date(r.view_gallery.published_at),
+                      },
+                    ]
+                  : [],
+              )
+            : repo.listGalleryStates(db, ids),
           listModels(db, { includeDisabled: true }).then(
             (catalog): ReadonlyMap<string, CatalogModel> => new Map(catalog.map((m) => [m.id, m])),
           ),

@@ -2,6 +2,7 @@ import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
 import type {
+  GalleryState,
   GenerationOrigin,
   GenerationOutputsTable,
   GenerationRow,
@@ -444,6 +445,38 @@ export async function moveOutputKey(
 }
 
 /** Gallery state of the given generations (those ever published). */
+/** An output as `viewRelations` returns it (JSON: the same columns, minus the generation id). */
+export interface OutputJson {
+  position: number;
+  kind: GenerationOutputsTable['kind'];
+  storage_key: string | null;
+  media_type: string | null;
+  size: number | null;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  nsfw: boolean;
+  text_content: string | null;
+}
+
+/**
+ * What a view of a generation needs besides its row (its outputs and gallery state), as two columns
+ * of the same statement, for a query whose generations table is `alias`: a page is one round trip.
+ */
+export function viewRelations(alias: string) {
+  const id = sql.ref(`${alias}.id`);
+  return [
+    sql<OutputJson[]>`coalesce((
+      select json_agg(json_build_object('position', o.position, 'kind', o.kind, 'storage_key', o.storage_key,
+        'media_type', o.media_type, 'size', o.size, 'width', o.width, 'height', o.height,
+        'duration_ms', o.duration_ms, 'nsfw', o.nsfw, 'text_content', o.text_content) order by o.position)
+      from generation_outputs o where o.generation_id = ${id}), '[]'::json)`.as('view_outputs'),
+    sql<{ state: GalleryState; published_at: string } | null>`(
+      select json_build_object('state', s.state, 'published_at', s.published_at)
+      from gallery_items s where s.generation_id = ${id})`.as('view_gallery'),
+  ] as const;
+}
+
 export function listGalleryStates(db: DbOrTx, generationIds: readonly string[]) {
   return db
     .selectFrom('gallery_items')

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
 import type { GenerationCategory, GenerationRow } from '../../db/types';
+import { viewRelations } from '../generation/generation.repo';
 
 // Queries only. History is the owner's own, non-deleted generations; LoRA trainings live in their own area.
 
@@ -37,7 +38,7 @@ export function listHistoryRows(
   let query = db
     .selectFrom('generations')
     .selectAll()
-    .select(positionText('created_at').as('position_at'))
+    .select([positionText('created_at').as('position_at'), ...viewRelations('generations')])
     .where('user_id', '=', userId)
     .where('deleted_at', 'is', null);
   query = opts.category ? query.where('category', '=', opts.category) : query.where('category', '<>', 'lora');
