@@ -20,11 +20,16 @@ export interface Model extends CatalogModel {
 
 const schemas = new Map(MODEL_CATALOG.map((m) => [m.id, buildInputSchema(m)]));
 
-/** Admins' overrides by model id, read once and kept until one changes (see ReadCache). */
-const modelSettings = new ReadCache(
-  async (db) => new Map((await repo.listModelSettings(db)).map((s) => [s.model_id, s])),
-);
-const overrides = (db: DbOrTx) => modelSettings.get(db);
+/**
+ * Every model as it stands now (shipped definition plus admins' overrides, prices worked out), read
+ * and computed once and kept until an admin changes one (see ReadCache). Shared: never mutated.
+ */
+const catalogNow = new ReadCache(async (db): Promise<ReadonlyMap<string, Model>> => {
+  const settings = new Map((await repo.listModelSettings(db)).map((s) => [s.model_id, s]));
+  return new Map(MODEL_CATALOG.map((m) => [m.id, Object.freeze(effective(m, settings.get(m.id), false))]));
+});
+
+const withFavorite = (model: Model, favorite: boolean): Model => (favorite ? { ...model, favorite } : model);
 
 function effective(
   model: CatalogModel,
@@ -64,13 +69,13 @@ export async function listModels(
   db: DbOrTx,
   opts: { userId?: string; category?: ModelCategory; includeDisabled?: boolean } = {},
 ): Promise<Model[]> {
-  const [settings, favorites] = await Promise.all([
-    overrides(db),
+  const [catalog, favorites] = await Promise.all([
+    catalogNow.get(db),
     opts.userId ? favoritesRepo.listFavoriteIds(db, opts.userId) : Promise.resolve([] as string[]),
   ]);
   const favoriteSet = new Set(favorites);
   const models = MODEL_CATALOG.filter((m) => !opts.category || m.category === opts.category)
-    .map((m) => effective(m, settings.get(m.id), favoriteSet.has(m.id)))
+    .map((m) => withFavorite(catalog.get(m.id)!, favoriteSet.has(m.id)))
     .filter((m) => opts.includeDisabled || m.enabled);
   return [...models.filter((m) => m.favorite), ...models.filter((m) => !m.favorite)];
 }
@@ -83,11 +88,11 @@ export async function getModel(db: DbOrTx, idOrAlias: string, userId?: string): 
       model: [`unknown model "${idOrAlias}"`],
     });
   }
-  const [settings, favorite] = await Promise.all([
-    overrides(db),
+  const [catalog, favorite] = await Promise.all([
+    catalogNow.get(db),
     userId ? favoritesRepo.isFavorite(db, userId, model.id) : Promise.resolve(false),
   ]);
-  return effective(model, settings.get(model.id), favorite);
+  return withFavorite(catalog.get(model.id)!, favorite);
 }
 
 /** The model a request without one uses: the user's saved choice, else the catalog default. */
