@@ -64,6 +64,8 @@ export async function benchTelegram(bench: BenchDatabase): Promise<void> {
       return { user, chat: tg.createPrivateChat(user) };
     });
     const firstReply: number[] = [];
+    /** Round 0: every user's very first command (core creates the user and grants starter credits). */
+    const newcomerReply: number[] = [];
     const toPhoto: number[] = [];
     const started = Date.now();
     for (let round = 0; round < ROUNDS; round++) {
@@ -82,7 +84,7 @@ export async function benchTelegram(bench: BenchDatabase): Promise<void> {
         const reply = tg
           .calls('sendMessage')
           .find((c) => String(c.params.chat_id) === String(p.chat.id) && c.at >= roundStart);
-        if (reply) firstReply.push(reply.at - sentAt.get(p.chat.id)!);
+        if (reply) (round === 0 ? newcomerReply : firstReply).push(reply.at - sentAt.get(p.chat.id)!);
       }
       for (const call of photoCalls()) {
         const prompt = /“(.+)”/.exec(String(call.params.caption))?.[1] ?? '';
@@ -94,7 +96,8 @@ export async function benchTelegram(bench: BenchDatabase): Promise<void> {
     const line = (label: string, values: number[]) =>
       `  ${label.padEnd(34)} p50 ${fmt(percentile(values, 50))} ms   p99 ${fmt(percentile(values, 99))} ms   (n=${values.length})`;
     console.log(`Telegram bot: ${USERS} concurrent users x ${ROUNDS} rounds of /gen, fal answering at once`);
-    console.log(line('command -> first reply', firstReply));
+    console.log(line('first command -> first reply', newcomerReply), '  target p50 < 200 ms');
+    console.log(line('command -> first reply', firstReply), '  target p50 < 30, p99 < 100 ms');
     console.log(line('fal completion -> sendPhoto', toPhoto));
     console.log(`  ${fmt((USERS * ROUNDS) / seconds, 1)} generations/s end to end (${fmt(seconds, 1)} s)`);
   } finally {

@@ -4,6 +4,7 @@ import type { DbOrTx, Tx } from '../../db/database';
 import type {
   GalleryState,
   GenerationOrigin,
+  GenerationOutputRow,
   GenerationOutputsTable,
   GenerationRow,
   GenerationStatus,
@@ -445,19 +446,8 @@ export async function moveOutputKey(
 }
 
 /** Gallery state of the given generations (those ever published). */
-/** An output as `viewRelations` returns it (JSON: the same columns, minus the generation id). */
-export interface OutputJson {
-  position: number;
-  kind: GenerationOutputsTable['kind'];
-  storage_key: string | null;
-  media_type: string | null;
-  size: number | null;
-  width: number | null;
-  height: number | null;
-  duration_ms: number | null;
-  nsfw: boolean;
-  text_content: string | null;
-}
+/** An output as `viewRelations` returns it (JSON: the same columns, but its own id and generation). */
+export type OutputJson = Omit<GenerationOutputRow, 'id' | 'generation_id'>;
 
 /**
  * What a view of a generation needs besides its row (its outputs and gallery state), as two columns
