@@ -181,4 +181,38 @@ describe('the pipeline inside core', () => {
     expect((await bot.credits.balance.query()).personal).toMatchObject({ held: 0 });
     expect(await reconcileLedger(t.db)).toEqual([]);
   });
+
+  it('a submit sent again and again but never recorded is given up: the job fails once and the credits come back', async () => {
+    fal.setBehavior('fal-ai/fast-sdxl', { manual: true, webhook: false, output: imageOutput(TINY_PNG) });
+    const bot = await core.bot('telegram', { userId: 'stuck-stu' });
+    const before = (await bot.credits.balance.query()).personal.available;
+    const { generation } = await bot.generations.create.mutate({ model: 'sdxl', input: { prompt: 'stuck' } });
+    await waitUntil(() => promptsSent('stuck').length === 1, { label: 'the first submit' });
+    // As if every earlier attempt reached fal and then failed to be recorded, the last one long ago.
+    await t.db
+      .updateTable('generations')
+      .set({
+        status: 'queued',
+        provider_request_id: null,
+        resubmits: 3,
+        submit_started_at: new Date(Date.now() - 3_600_000),
+        submit_lease_until: new Date(Date.now() - 60_000),
+      })
+      .where('id', '=', generation.id)
+      .execute();
+    await replica.sweep();
+
+    const row = await t.db
+      .selectFrom('generations')
+      .select(['status', 'failure_reason'])
+      .where('id', '=', generation.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      status: 'failed',
+      failure_reason: 'We could not start this job; nothing was charged. Please try again in a while.',
+    });
+    expect(promptsSent('stuck')).toHaveLength(1);
+    expect((await bot.credits.balance.query()).personal).toMatchObject({ available: before, held: 0 });
+    expect(await reconcileLedger(t.db)).toEqual([]);
+  });
 });

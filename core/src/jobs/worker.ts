@@ -35,6 +35,9 @@ export interface Worker extends Dispatch {
   stop(): Promise<void>;
 }
 
+/** A submit that may have reached the provider is sent again at most this often before the job fails. */
+const MAX_RESUBMITS = 3;
+
 /** A queued generation nobody claimed for this long is taken by the sweeper (the accepting process died). */
 const UNCLAIMED_GRACE_SECONDS = 2;
 
@@ -131,6 +134,19 @@ export async function startWorker(
         deps.config.publicUrl &&
         Date.now() - g.submit_started_at!.getTime() < webhookGrace
       ) {
+        continue;
+      }
+      if (mayHaveArrived && g.resubmits >= MAX_RESUBMITS) {
+        // Sent again and again without ever being recorded: something is wrong on our side, and every
+        // attempt may cost a provider job. Stop, give the credits back, say so.
+        logger.error('giving up on a submit that was sent repeatedly but never recorded', {
+          generationId: g.id,
+        });
+        await failGeneration(
+          deps,
+          g.id,
+          'We could not start this job; nothing was charged. Please try again in a while.',
+        );
         continue;
       }
       logger.warn('recovering a submit its worker abandoned', { generationId: g.id, mayHaveArrived });

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -238,7 +238,8 @@ export class FalFake {
     }
     const queuePolls = behavior.queuePolls ?? 1;
     const r: RequestState = {
-      id: `fa1fa1e0-0000-4000-8000-${this.nextSeq().toString(16).padStart(12, '0')}`,
+      // Unique across fakes, as fal's are: two fakes may serve one database (benchmarks in a row).
+      id: randomUUID(),
       appId,
       input,
       headers: flattenHeaders(headers),

@@ -215,7 +215,7 @@ export function adoptProviderRequest(db: DbOrTx, id: string, providerRequestId: 
 export function listAbandonedSubmits(db: DbOrTx, limit: number) {
   return db
     .selectFrom('generations')
-    .select(['id', 'submit_started_at', 'submit_lease_until'])
+    .select(['id', 'submit_started_at', 'submit_lease_until', 'resubmits'])
     .where('status', '=', 'queued')
     .where('submit_lease_until', '<', sql<Date>`now()`)
     .orderBy('submit_lease_until')
