@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../../db/database';
-import type { Platform, SpaceKind, UserSettings } from '../../db/types';
+import type { Platform, SpaceKind, UserRow, UserSettings } from '../../db/types';
 
 // Queries only.
 
@@ -18,25 +18,34 @@ export function findUser(db: DbOrTx, userId: string) {
   return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
 }
 
-export function insertUser(tx: Tx, displayName: string) {
-  return tx
-    .insertInto('users')
-    .values({ display_name: displayName })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-/** Returns undefined when another transaction already claimed this platform identity. */
-export function insertIdentity(
-  tx: Tx,
-  identity: { user_id: string; platform: Platform; platform_user_id: string; display_name: string },
-) {
-  return tx
-    .insertInto('identities')
-    .values(identity)
-    .onConflict((oc) => oc.columns(['platform', 'platform_user_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+/**
+ * A new user with their platform identity, personal account and starter credits, in one statement
+ * (one round trip, atomic). When another request claimed the identity first, the statement fails
+ * with a unique violation and writes nothing: the caller reads the winner.
+ */
+export async function insertUserWithIdentity(
+  db: DbOrTx,
+  identity: { platform: Platform; platform_user_id: string; display_name: string },
+  starterCredits: number,
+): Promise<Pick<UserRow, 'id' | 'display_name' | 'role' | 'settings' | 'created_at'>> {
+  const { rows } = await sql<Pick<UserRow, 'id' | 'display_name' | 'role' | 'settings' | 'created_at'>>`
+    with u as (
+      insert into users (display_name) values (${identity.display_name})
+      returning id, display_name, role, settings, created_at
+    ), i as (
+      insert into identities (user_id, platform, platform_user_id, display_name)
+      select id, ${identity.platform}, ${identity.platform_user_id}, ${identity.display_name} from u
+    ), a as (
+      insert into credit_accounts (kind, user_id, available)
+      select 'personal', id, ${starterCredits} from u
+      returning id, user_id
+    ), e as (
+      insert into credit_entries (account_id, kind, amount, idempotency_key, reason)
+      select a.id, 'starter', ${starterCredits}, 'starter:' || a.user_id, 'Welcome credits'
+      from a where ${starterCredits}::bigint > 0
+    )
+    select * from u`.execute(db);
+  return rows[0]!;
 }
 
 export function listIdentities(db: DbOrTx, userId: string) {

@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import type { Db, DbOrTx, Tx } from '../../db/database';
+import { type Db, type DbOrTx, pgErrorCode, type Tx, UNIQUE_VIOLATION } from '../../db/database';
 import type { Platform, SpaceKind, SpaceRow, UserRole, UserSettings } from '../../db/types';
 import { AppError } from '../../errors';
 import { publishEvent, publishEvents } from '../../events/event-bus';
@@ -62,40 +62,29 @@ const toSpace = (s: SpaceRow): Space => ({
 export async function ensureUser(db: Db, identity: IdentityRef, starterCredits: number): Promise<User> {
   const existing = await repo.findUserByIdentity(db, identity.platform, identity.platformUserId);
   if (existing) return toUser(existing);
-  const created = await db
-    .transaction()
-    .execute(async (tx) => {
-      const user = await repo.insertUser(tx, identity.displayName);
-      const claimed = await repo.insertIdentity(tx, {
-        user_id: user.id,
-        platform: identity.platform,
-        platform_user_id: identity.platformUserId,
-        display_name: identity.displayName,
-      });
-      if (!claimed) throw new LostRace();
-      const account = await creditsRepo.insertPersonalAccount(tx, user.id);
-      if (starterCredits > 0) {
-        await addCredits(tx, {
-          accountId: account.id,
-          amount: starterCredits,
-          kind: 'starter',
-          idempotencyKey: `starter:${user.id}`,
-          reason: 'Welcome credits',
-        });
-      }
-      return user;
-    })
-    .catch((error: unknown) => {
-      if (error instanceof LostRace) return undefined;
-      throw error;
-    });
-  if (created) return toUser(created);
+  if (!Number.isSafeInteger(starterCredits) || starterCredits < 0) {
+    throw new RangeError('starterCredits must be a whole number of credits');
+  }
+  try {
+    return toUser(
+      await repo.insertUserWithIdentity(
+        db,
+        {
+          platform: identity.platform,
+          platform_user_id: identity.platformUserId,
+          display_name: identity.displayName,
+        },
+        starterCredits,
+      ),
+    );
+  } catch (error) {
+    // Two first requests at once: the other one created the user (and granted the starter credits).
+    if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+  }
   const winner = await repo.findUserByIdentity(db, identity.platform, identity.platformUserId);
   if (!winner) throw new Error('identity vanished after a concurrent insert');
   return toUser(winner);
 }
-
-class LostRace extends Error {}
 
 /** A user by id. */
 export async function getUser(db: DbOrTx, userId: string): Promise<User> {

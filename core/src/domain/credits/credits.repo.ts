@@ -22,14 +22,6 @@ export function findTeamAccount(db: DbOrTx, spaceId: string): Promise<CreditAcco
   return db.selectFrom('credit_accounts').selectAll().where('space_id', '=', spaceId).executeTakeFirst();
 }
 
-export function insertPersonalAccount(tx: Tx, userId: string): Promise<CreditAccountRow> {
-  return tx
-    .insertInto('credit_accounts')
-    .values({ kind: 'personal', user_id: userId })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
 /** Inserts the team account of a space unless it exists; returns the account either way. */
 export async function ensureTeamAccountRow(tx: Tx, spaceId: string): Promise<CreditAccountRow> {
   await tx
