@@ -242,6 +242,8 @@ describe('keyboard', () => {
     await tabTo(page, 'Search');
     await page.keyboard.type('Keyboard Kim');
     await page.keyboard.press('Enter');
+    // The results arrive from core; tab to the match once it is on the page.
+    await page.getByRole('link', { name: /Keyboard Kim/ }).first().waitFor();
     await tabTo(page, 'Keyboard Kim');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/accounts\/[0-9a-f-]{36}$/);
