@@ -243,7 +243,10 @@ describe('keyboard', () => {
     await page.keyboard.type('Keyboard Kim');
     await page.keyboard.press('Enter');
     // The results arrive from core; tab to the match once it is on the page.
-    await page.getByRole('link', { name: /Keyboard Kim/ }).first().waitFor();
+    await page
+      .getByRole('link', { name: /Keyboard Kim/ })
+      .first()
+      .waitFor();
     await tabTo(page, 'Keyboard Kim');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/accounts\/[0-9a-f-]{36}$/);
