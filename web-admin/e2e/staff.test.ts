@@ -239,6 +239,9 @@ describe('keyboard', () => {
     await tabTo(page, 'Accounts');
     await page.keyboard.press('Enter');
     await page.waitForURL('**/admin/accounts');
+    // After a navigation the app moves focus to the page's main region (as a page load would): tab
+    // from there once it has, or the move would pull focus out of the search box mid-way.
+    await page.waitForFunction(() => document.activeElement?.id === 'main');
     await tabTo(page, 'Search');
     await page.keyboard.type('Keyboard Kim');
     await page.keyboard.press('Enter');

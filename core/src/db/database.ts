@@ -45,6 +45,11 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   return { db, close: () => client.end({ timeout: 5 }) };
 }
 
+/** Work on the database that did not finish in time (its connection may be gone): try again later. */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
 /** SQLSTATE of a postgres.js error, if it is one. */
 export function pgErrorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'

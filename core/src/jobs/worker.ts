@@ -1,3 +1,4 @@
+import { within } from '../db/within';
 import { releaseHold } from '../domain/credits/credits.service';
 import * as generationRepo from '../domain/generation/generation.repo';
 import type { Dispatch } from '../domain/generation/generation.service';
@@ -34,6 +35,8 @@ export interface Worker extends Dispatch {
   sweep(): Promise<void>;
   stop(): Promise<void>;
 }
+
+const SWEEP_TIMEOUT_MS = 30_000;
 
 /** A submit that may have reached the provider is sent again at most this often before the job fails. */
 const MAX_RESUBMITS = 3;
@@ -94,7 +97,8 @@ export async function startWorker(
       for (const poll of polls.values()) clearTimeout(poll);
       polls.clear();
       await sweeping;
-      await limit.idle();
+      // Work in flight finishes; a task stuck on a lost connection does not hold the shutdown up.
+      await within(limit.idle(), 10_000, 'the pipeline going idle').catch(() => {});
     },
   };
 
@@ -186,7 +190,8 @@ export async function startWorker(
   let sweeping: Promise<void> | null = null;
   const sweep = (unclaimedGraceSeconds = UNCLAIMED_GRACE_SECONDS) => {
     if (stopped) return Promise.resolve();
-    sweeping ??= sweepOnce(unclaimedGraceSeconds)
+    // A sweep whose query never answers (a lost connection) must not stop every later sweep.
+    sweeping ??= within(sweepOnce(unclaimedGraceSeconds), SWEEP_TIMEOUT_MS, 'a sweep')
       .catch((error: unknown) => logger.error('sweep failed', { error }))
       .finally(() => {
         sweeping = null;

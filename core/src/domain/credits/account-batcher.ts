@@ -1,4 +1,5 @@
 import { type Db, isDatabaseUnavailable, type Tx } from '../../db/database';
+import { within } from '../../db/within';
 
 interface Unit {
   lane: string;
@@ -6,6 +7,9 @@ interface Unit {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+/** Longer than any healthy transaction here takes; see `drain`. */
+const BATCH_TIMEOUT_MS = 20_000;
 
 /** A unit failed inside a shared transaction: the batch is rolled back and its units run alone. */
 class UnitFailed extends Error {}
@@ -67,13 +71,20 @@ export class AccountBatcher {
     });
   }
 
-  /** Runs the key's queue batch after batch until it is empty; the queue's presence means "in flight". */
+  /**
+   * Runs the key's queue batch after batch until it is empty; the queue's presence means "in flight".
+   * A batch that does not settle within BATCH_TIMEOUT_MS (its connection was lost and the query never
+   * answered) fails its units as "database unavailable" and the queue moves on: their callers retry,
+   * and whatever the stuck transaction did, it did atomically.
+   */
   private async drain(key: string): Promise<void> {
     const queue = this.queues.get(key)!;
     while (queue.length > 0) {
       const batch = queue.splice(0, this.maxBatch);
-      if (batch.length === 1) await this.runAlone(batch[0]!);
-      else await this.runTogether(batch);
+      const run = batch.length === 1 ? this.runAlone(batch[0]!) : this.runTogether(batch);
+      await within(run, BATCH_TIMEOUT_MS, 'a credits transaction').catch((error: unknown) => {
+        for (const unit of batch) unit.reject(error);
+      });
     }
     this.queues.delete(key);
   }

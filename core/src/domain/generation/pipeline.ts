@@ -1,5 +1,6 @@
 import type { Config } from '../../config';
 import type { GenerationRow, OutputKind } from '../../db/types';
+import { within } from '../../db/within';
 import { AppError } from '../../errors';
 import { type PublishedEvent, publishEvent, publishEvents } from '../../events/event-bus';
 import type { Logger } from '../../logger';
@@ -76,6 +77,9 @@ async function failRetiredModel(
   );
 }
 
+/** Longest a submit (with its input uploads to the provider) may take before its lease is let go. */
+export const SUBMIT_TIMEOUT_MS = 60_000;
+
 /** How long a worker holds a submit without renewing; a dead worker's generations are free after this. */
 export const SUBMIT_LEASE_SECONDS = 10;
 
@@ -97,7 +101,9 @@ export async function submitGeneration(deps: PipelineDeps, generationId: string)
     (SUBMIT_LEASE_SECONDS * 1000) / 3,
   );
   try {
-    await submitClaimed(deps, row);
+    // A submit that hangs (a query on a lost connection never answered) stops renewing its lease, so
+    // another process takes the generation over once the lease runs out.
+    await within(submitClaimed(deps, row), SUBMIT_TIMEOUT_MS, 'a submit');
   } finally {
     clearInterval(renew);
   }
