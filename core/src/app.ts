@@ -90,9 +90,12 @@ export async function startCore(opts: CoreOptions): Promise<CoreApp> {
   const events = await createEventBus(opts.dbUrl, logger);
   // Settings every request reads are cached; a change anywhere (or a missed one) drops the copies.
   events.subscribe((event) => {
-    if (event.type === 'settings' || event.type === 'resync') clearReadCaches(db);
-    if (event.type === 'user') userChanged(event.userId);
-    else if (event.type === 'resync') userChanged(null);
+    if (event.type === 'settings') clearReadCaches(db);
+    else if (event.type === 'user') userChanged(event.userId);
+    else if (event.type === 'resync') {
+      clearReadCaches(db);
+      userChanged(null);
+    }
   });
   const jobs = await startJobQueue({ url: opts.dbUrl, logger, pollSeconds: opts.jobPollSeconds });
   const deps: Deps = {
