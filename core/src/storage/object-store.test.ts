@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type S3TestServer, startS3Server } from '../../../test/fakes/s3/s3-server';
 import { createObjectStore } from './index';
@@ -562,12 +562,46 @@ describe('local store: files handler', () => {
     await expectError(await fetch(`${h.baseUrl}/files/a%2F..%2Fb?exp=1&sig=x`), 400, 'invalid key');
   });
 
-  it('leaves no temp files behind and keeps content types in sidecars', async () => {
+  it('leaves no temp files behind and keeps a content type its extension does not imply in a sidecar', async () => {
+    const sidecars = async (k: string) =>
+      readdir(join(h.rootDir, 'meta', dirname(k))).catch(() => [] as string[]);
     const k = key();
     await h.store.put(k, PNG_MAGIC, 'image/png');
     expect(await readdir(join(h.rootDir, 'tmp'))).toEqual([]);
+    // A .png that is a PNG needs no sidecar: another store over the same directory still knows its type.
+    expect(await sidecars(k)).toEqual([]);
     const stray = createLocalStore({ rootDir: h.rootDir, publicUrl: h.baseUrl, signingSecret: SECRET });
     expect(await stray.head(k)).toEqual({ key: k, size: 8, contentType: 'image/png' });
+
+    // A type the extension does not say is kept beside it, and a later put that matches again drops it.
+    await h.store.put(k, Buffer.from('{}'), 'application/json');
+    expect(await sidecars(k)).toEqual(['0.png.json']);
+    expect(await stray.head(k)).toEqual({ key: k, size: 2, contentType: 'application/json' });
+    await h.store.put(k, PNG_MAGIC, 'image/png');
+    expect(await sidecars(k)).toEqual([]);
+    expect(await stray.head(k)).toEqual({ key: k, size: 8, contentType: 'image/png' });
+
+    // A key without an extension keeps its type in the sidecar.
+    const bare = `uploads/${randomUUID()}/photo`;
+    await h.store.put(bare, PNG_MAGIC, 'image/png');
+    expect(await stray.head(bare)).toEqual({ key: bare, size: 8, contentType: 'image/png' });
+  });
+
+  it('writes large objects on the thread pool and recreates a missing tmp/ directory', async () => {
+    await rm(join(h.rootDir, 'tmp'), { recursive: true, force: true });
+    const small = key();
+    await h.store.put(small, PNG_MAGIC, 'image/png');
+    await rm(join(h.rootDir, 'tmp'), { recursive: true, force: true });
+    const large = `outputs/${randomUUID()}/0.mp4`;
+    const body = randomBytes(3 * 1024 * 1024);
+    await expect(h.store.put(large, body, 'video/mp4')).resolves.toEqual({
+      key: large,
+      size: body.length,
+      contentType: 'video/mp4',
+    });
+    expect((await h.store.get(large)).equals(body)).toBe(true);
+    expect((await h.store.get(small)).equals(PNG_MAGIC)).toBe(true);
+    expect(await readdir(join(h.rootDir, 'tmp'))).toEqual([]);
   });
 
   it('requires a real signing secret', () => {

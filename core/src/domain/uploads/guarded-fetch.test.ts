@@ -15,10 +15,16 @@ let server: Server;
 let port: number;
 let connections = 0;
 let requests: Array<{ url: string; host: string | undefined }> = [];
+/** The connection each request of the current test came on, numbered in order of first use. */
+let requestSockets: number[] = [];
+const socketNumbers = new WeakMap<object, number>();
+let nextSocket = 0;
 let chunkedFinished = false;
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   requests.push({ url: req.url ?? '', host: req.headers.host });
+  if (!socketNumbers.has(req.socket)) socketNumbers.set(req.socket, nextSocket++);
+  requestSockets.push(socketNumbers.get(req.socket)!);
   switch ((req.url ?? '').split('?')[0]) {
     case '/file.txt':
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': FILE.length });
@@ -83,6 +89,7 @@ afterAll(async () => {
 beforeEach(() => {
   connections = 0;
   requests = [];
+  requestSockets = [];
   chunkedFinished = false;
 });
 
@@ -144,6 +151,44 @@ describe('guardedFetch: allowed downloads', () => {
       ),
     );
     expect(bare.reason).toBe('host_not_allowed');
+  });
+
+  it('reuses one kept-alive connection for downloads that follow each other, even after a refusal', async () => {
+    for (let i = 0; i < 3; i++) {
+      const result = await guardedFetch(`http://cdn.example.test:${port}/file.txt`, localOpts());
+      expect(result.bytes.equals(FILE)).toBe(true);
+    }
+    // A body cut off at the size limit ends its connection; the next download opens a new one.
+    const cut = await refusal(
+      guardedFetch(`http://cdn.example.test:${port}/big-chunked`, localOpts({ maxBytes: 4096 })),
+    );
+    expect(cut.reason).toBe('too_large');
+    const after = await guardedFetch(`http://cdn.example.test:${port}/file.txt`, localOpts());
+    expect(after.bytes.equals(FILE)).toBe(true);
+    expect(requests.map((r) => r.url)).toEqual([
+      '/file.txt',
+      '/file.txt',
+      '/file.txt',
+      '/big-chunked',
+      '/file.txt',
+    ]);
+    const [first, second, third, fourth, fifth] = requestSockets;
+    expect([second, third, fourth]).toEqual([first, first, first]);
+    expect(fifth).not.toBe(first);
+  });
+
+  it('vets the address again before using a kept-alive connection', async () => {
+    await guardedFetch(`http://cdn.example.test:${port}/file.txt`, localOpts());
+    // The name now resolves somewhere private and private addresses are not allowed: refused, although
+    // a connection to the earlier, vetted answer is still open.
+    const err = await refusal(
+      guardedFetch(
+        `http://cdn.example.test:${port}/file.txt`,
+        localOpts({ allowPrivateAddresses: false, lookup: fakeDns({ 'cdn.example.test': ['10.9.9.9'] }) }),
+      ),
+    );
+    expect(err.reason).toBe('private_address');
+    expect(requests).toHaveLength(1);
   });
 
   it('passes caller headers but not a Host override', async () => {

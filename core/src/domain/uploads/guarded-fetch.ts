@@ -95,6 +95,19 @@ interface VettedAddress {
 
 type NodeLookupFunction = NonNullable<http.RequestOptions['lookup']>;
 
+/**
+ * Connections are kept alive and reused per host: a TLS handshake for every output file would cost
+ * more CPU than most downloads. Only sockets opened here, through `pinnedLookup` to an address that
+ * was vetted, ever enter these pools, and every download still resolves and vets the host before it
+ * may use one. The mode that allows private addresses (tests, local development) has pools of its own,
+ * so none of its sockets can serve a download that does not allow them.
+ */
+const agentOptions = { keepAlive: true, maxFreeSockets: 32, timeout: 30_000 };
+const POOLS = {
+  public: { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) },
+  private: { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) },
+};
+
 const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true });
 
 /** Headers a caller may not set: they would change where/how we connect or how the body is framed. */
@@ -244,8 +257,8 @@ function request(
     port: target.port,
     path: target.path,
     headers,
-    // A fresh connection per download: never reuse a pooled socket whose address we did not vet now.
-    agent: false,
+    // A new socket only ever connects to a vetted address; a pooled one was opened the same way.
+    agent: POOLS[opts.allowPrivateAddresses ? 'private' : 'public'][target.protocol],
     signal,
     lookup: pinnedLookup(target.host, addresses),
   };
