@@ -1,4 +1,4 @@
-import { type Db, isDatabaseUnavailable, type Tx } from '../../db/database';
+import { type Db, isDatabaseUnavailable, pipelinedTransaction, type Tx } from '../../db/database';
 import { within } from '../../db/within';
 
 interface Unit {
@@ -31,8 +31,8 @@ export function payerQueueKey(spaceId: string | null, userId: string): string {
  *
  * Nothing about the ledger changes: every unit runs its own statements (its conditional reserve sees
  * the units before it in the same transaction, so a batch never overspends) and its own idempotency
- * keys. Units of different lanes (users) run concurrently on the batch's connection, so their
- * statements are pipelined; units of one lane run in order, so a user's rate and concurrency counts
+ * keys. Units of different lanes (users) run concurrently on the batch's connection, and their
+ * statements are pipelined (see `pipelinedTransaction`): one round trip carries many units' work; units of one lane run in order, so a user's rate and concurrency counts
  * see their own earlier work. If any unit fails, the whole batch is rolled back and every unit runs
  * again alone, in arrival order: a refusal (no credits left, a limit) costs the others nothing, and
  * exactly the budget is granted. A unit may therefore run twice and must only touch the database.
@@ -102,7 +102,7 @@ export class AccountBatcher {
     for (const unit of batch) lanes.set(unit.lane, [...(lanes.get(unit.lane) ?? []), unit]);
     let results: Map<Unit, unknown>;
     try {
-      results = await this.db.transaction().execute(async (tx) => {
+      results = await pipelinedTransaction(this.db, async (tx) => {
         const done = new Map<Unit, unknown>();
         const settled = await Promise.allSettled(
           [...lanes.values()].map(async (units) => {
