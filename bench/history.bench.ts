@@ -135,7 +135,7 @@ export async function benchHistory(bench: BenchDatabase): Promise<void> {
 }
 
 /** Seeds users, generations, one output each and the gallery in a few set-based statements. */
-async function seed(sql: postgres.Sql): Promise<string> {
+export async function seed(sql: postgres.Sql): Promise<string> {
   // Item g: the first HOT_ITEMS belong to user 1 (the hot one), the rest go round-robin over the others.
   const categories = [
     'image',

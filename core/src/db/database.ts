@@ -1,4 +1,4 @@
-import { type DatabaseConnection, Kysely, type QueryResult, Transaction } from 'kysely';
+import { type CompiledQuery, type DatabaseConnection, Kysely, type QueryResult, Transaction } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
 import type { DB } from './types';
@@ -15,8 +15,7 @@ export interface DatabaseHandle {
 
 /** Opens a Kysely handle over postgres.js. int8 is parsed to number: credit amounts stay far below 2^53. */
 export function openDatabase(url: string, opts: { max?: number } = {}): DatabaseHandle {
-  const client = postgres(url, {
-    max: opts.max ?? 10,
+  const options: postgres.Options<Record<string, postgres.PostgresType>> = {
     onnotice: () => {},
     types: {
       bigint: {
@@ -26,6 +25,14 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
         parse: (value: string) => Number(value),
       },
     },
+  };
+  const client = postgres(url, { ...options, max: opts.max ?? 10 });
+  // A few connections that plan each prepared statement once for all values (see `readWithGenericPlan`);
+  // opened only when such a read first runs.
+  const generic = postgres(url, {
+    ...options,
+    max: Math.min(2, opts.max ?? 10),
+    connection: { plan_cache_mode: 'force_generic_plan' },
   });
   // postgres.js prepares tagged-template queries but not `unsafe()` ones, which is what the dialect sends;
   // asking it to prepare them too lets PostgreSQL skip re-planning every repeated query.
@@ -84,8 +91,34 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
       connection.release();
     }
   });
+  genericReads.set(db, async (query) =>
+    Array.from(
+      (await generic.unsafe(query.sql, query.parameters as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      })) as Iterable<unknown>,
+    ),
+  );
   // Closing waits at most 5 s for queries in flight (a stuck one must not hang a shutdown).
-  return { db, close: () => client.end({ timeout: 5 }) };
+  return {
+    db,
+    close: async () => {
+      await Promise.all([client.end({ timeout: 5 }), generic.end({ timeout: 5 })]);
+    },
+  };
+}
+
+const genericReads = new WeakMap<Db, (query: CompiledQuery) => Promise<unknown[]>>();
+
+/**
+ * Runs a read on connections where PostgreSQL plans each prepared statement once, for any values,
+ * instead of planning it again on every call. That suits statements whose best plan does not depend
+ * on the values (a keyset page always walks the same index), where re-planning costs as much as
+ * running them; it would not suit queries whose plan should (partial indexes, skewed filters), so
+ * it is not the pool's default. Null for handles not opened by `openDatabase` and in transactions.
+ */
+export function readWithGenericPlan<R>(db: DbOrTx, query: CompiledQuery): Promise<R[]> | null {
+  const read = db.isTransaction ? undefined : genericReads.get(db as Db);
+  return read ? (read(query) as Promise<R[]>) : null;
 }
 
 type Pipeline = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledOnce } from '../../db/compiled-once';
 import type { DbOrTx, Tx } from '../../db/database';
 import type {
   GalleryItemRow,
@@ -8,7 +9,7 @@ import type {
   ReportCategory,
 } from '../../db/types';
 import { viewRelations } from '../generation/generation.repo';
-import { type PagePosition, positionText, positionValue } from '../history/history.repo';
+import { type PagePosition, pageLimit, positionText, positionValue } from '../history/history.repo';
 
 // Queries only. A gallery item is keyed by its generation id; `category` is copied from the generation
 // so the feed's category index needs no join.
@@ -156,32 +157,49 @@ export function setGalleryState(
     .execute();
 }
 
-/** Approved items, newest first, strictly after `before`; served by gallery_feed / gallery_feed_category. */
+type FeedShape = `${'all' | 'category'}:${'first' | 'after'}:${number}`;
+
+const feedPage = compiledOnce(
+  (db, v: { category: string; at: string; id: string }, shape: FeedShape) => {
+    let query = db
+      .selectFrom('gallery_items as gi')
+      .innerJoin('generations as g', 'g.id', 'gi.generation_id')
+      .innerJoin('users as u', 'u.id', 'gi.user_id')
+      .selectAll('g')
+      .select([
+        positionText('gi.published_at').as('position_at'),
+        'u.display_name as author_name',
+        ...viewRelations('g'),
+      ])
+      // Written out, not bound: a plan made once for all values can only use the partial index
+      // gallery_feed (where state = 'approved') when the statement itself says so.
+      .where('gi.state', '=', sql.lit('approved'))
+      .where('g.deleted_at', 'is', null);
+    const [filter, from, size] = shape.split(':');
+    const limit = Number(size);
+    if (filter === 'category') query = query.where('gi.category', '=', v.category as GenerationCategory);
+    if (from === 'after') {
+      query = query.where(sql<boolean>`(gi.published_at, gi.generation_id) < ${positionValue(v)}`);
+    }
+    return query.orderBy('gi.published_at', 'desc').orderBy('gi.generation_id', 'desc').limit(sql.lit(limit));
+  },
+  { genericPlan: true },
+);
+
+/**
+ * Approved items, newest first, strictly after `before`; served by gallery_feed /
+ * gallery_feed_category. Compiled once per shape (see `compiledOnce`): every visitor reads it.
+ */
 export function listFeedRows(
   db: DbOrTx,
   opts: { category?: string; before?: PagePosition; limit: number },
 ): Promise<FeedRow[]> {
-  let query = db
-    .selectFrom('gallery_items as gi')
-    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
-    .innerJoin('users as u', 'u.id', 'gi.user_id')
-    .selectAll('g')
-    .select([
-      positionText('gi.published_at').as('position_at'),
-      'u.display_name as author_name',
-      ...viewRelations('g'),
-    ])
-    .where('gi.state', '=', 'approved')
-    .where('g.deleted_at', 'is', null);
-  if (opts.category) query = query.where('gi.category', '=', opts.category);
-  if (opts.before) {
-    query = query.where(sql<boolean>`(gi.published_at, gi.generation_id) < ${positionValue(opts.before)}`);
-  }
-  return query
-    .orderBy('gi.published_at', 'desc')
-    .orderBy('gi.generation_id', 'desc')
-    .limit(opts.limit)
-    .execute();
+  const shape: FeedShape = `${opts.category ? 'category' : 'all'}:${opts.before ? 'after' : 'first'}:${pageLimit(opts.limit)}`;
+  return feedPage(db, shape, {
+    category: opts.category ?? '',
+    at: opts.before?.at ?? '',
+    id: opts.before?.id ?? '',
+  }) as Promise<FeedRow[]>;
 }
 
 /** One approved, not deleted item of the public feed. */

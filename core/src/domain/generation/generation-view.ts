@@ -1,12 +1,13 @@
 import type { DbOrTx } from '../../db/database';
 import type { GalleryState, GenerationRow, GenerationStatus, OutputKind, Platform } from '../../db/types';
 import type { ObjectStore } from '../../storage';
+import { SignedLinks } from '../../storage/signed-links';
 import { FOLLOW_UP_MODELS, type FollowUpKind, MODEL_CATALOG } from '../catalog/catalog.data';
 import { listModels } from '../catalog/catalog.service';
 import type { CatalogModel } from '../catalog/catalog.types';
 import * as repo from './generation.repo';
 
-/** How long a signed media link handed to a chat or page stays valid. */
+/** How long a signed media link handed to a chat or page stays valid, at least (see SignedLinks). */
 export const MEDIA_URL_TTL_SECONDS = 60 * 60;
 
 export interface GenerationOutputView {
@@ -142,9 +143,7 @@ export async function toGenerationViews(
         durationMs: o.duration_ms,
         nsfw: o.nsfw,
         text: o.text_content,
-        url: o.storage_key
-          ? await storage.signedGetUrl(o.storage_key, { expiresInSeconds: MEDIA_URL_TTL_SECONDS })
-          : null,
+        url: o.storage_key ? await SignedLinks.for(storage).get(o.storage_key, MEDIA_URL_TTL_SECONDS) : null,
       } satisfies GenerationOutputView,
     })),
   );

@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { compiledOnce } from '../../db/compiled-once';
 import type { DbOrTx, Tx } from '../../db/database';
 import type { GenerationCategory, GenerationRow } from '../../db/types';
 import { viewRelations } from '../generation/generation.repo';
@@ -29,24 +30,59 @@ export function positionValue(position: PagePosition): RawBuilder<unknown> {
 
 export type HistoryRow = GenerationRow & { position_at: string };
 
-/** One page, newest first, strictly after `before` in (created_at, id) order; served by generations_history*. */
+/**
+ * A page's row count, checked, because it is written into the statement: with the limit bound as a
+ * value, a plan made once for all values has to guess how many rows are wanted (a tenth of the
+ * table), and for a big table it guesses a plan built for thousands of rows.
+ */
+export function pageLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new RangeError(`a page limit must be a whole number from 1 to 1000, not ${limit}`);
+  }
+  return limit;
+}
+
+type PageShape = `${'all' | 'category'}:${'first' | 'after'}:${number}`;
+
+const historyPage = compiledOnce(
+  (db, v: { userId: string; category: string; at: string; id: string }, shape: PageShape) => {
+    let query = db
+      .selectFrom('generations')
+      .selectAll()
+      .select([positionText('created_at').as('position_at'), ...viewRelations('generations')])
+      .where('user_id', '=', v.userId)
+      .where('deleted_at', 'is', null);
+    const [filter, from, size] = shape.split(':');
+    const limit = Number(size);
+    query =
+      filter === 'category'
+        ? query.where('category', '=', v.category as GenerationCategory)
+        : query.where('category', '<>', sql.lit('lora'));
+    if (from === 'after') {
+      // Row-value comparison: one index range condition, and ties on created_at are ordered by id.
+      query = query.where(sql<boolean>`(created_at, id) < ${positionValue(v)}`);
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(sql.lit(limit));
+  },
+  { genericPlan: true },
+);
+
+/**
+ * One page, newest first, strictly after `before` in (created_at, id) order; served by
+ * generations_history*. Compiled once per shape: this is the busiest read there is.
+ */
 export function listHistoryRows(
   db: DbOrTx,
   userId: string,
   opts: { category?: Exclude<GenerationCategory, 'lora'>; before?: PagePosition; limit: number },
 ): Promise<HistoryRow[]> {
-  let query = db
-    .selectFrom('generations')
-    .selectAll()
-    .select([positionText('created_at').as('position_at'), ...viewRelations('generations')])
-    .where('user_id', '=', userId)
-    .where('deleted_at', 'is', null);
-  query = opts.category ? query.where('category', '=', opts.category) : query.where('category', '<>', 'lora');
-  if (opts.before) {
-    // Row-value comparison: one index range condition, and ties on created_at are ordered by id.
-    query = query.where(sql<boolean>`(created_at, id) < ${positionValue(opts.before)}`);
-  }
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+  const shape: PageShape = `${opts.category ? 'category' : 'all'}:${opts.before ? 'after' : 'first'}:${pageLimit(opts.limit)}`;
+  return historyPage(db, shape, {
+    userId,
+    category: opts.category ?? '',
+    at: opts.before?.at ?? '',
+    id: opts.before?.id ?? '',
+  });
 }
 
 /** The user's own history item (not deleted, not a LoRA training). */
