@@ -10,6 +10,7 @@ import { DEFAULT_FAL_KEY, FalFake, imageOutput, type OutputBuilder } from '../te
 import { FakeTelegram } from '../test/fakes/telegram/telegram-fake';
 import { pngBytes } from '../test/support/generations';
 import { freePort } from '../test/support/ports';
+import { startBenchProcess } from './processes';
 import { type BenchDatabase, fmt, percentile } from './support';
 
 const USERS = 50;
@@ -17,14 +18,28 @@ const ROUNDS = Number(process.env.BENCH_TELEGRAM_ROUNDS ?? 3);
 
 /**
  * 50 people send /gen at the same moment to the real grammy bot (long polling against the fake Bot
- * API), with real core + worker and fal answering at once. Measures (1) command -> first reply (the
- * progress message stating the price) and (2) fal finishing -> the photo reaching Telegram (webhook,
- * finalize, delivery stream, download, upload).
+ * API), with real core and fal answering at once. Measures (1) command -> first reply (the progress
+ * message stating the price) and (2) fal finishing -> the photo reaching Telegram (webhook, finalize,
+ * delivery stream, download, upload). Twice: core and the bot in one process, as `npm start` runs
+ * them, and core in its own process, as docker-compose (and `npm run core` + `npm run telegram`) do.
  */
 export async function benchTelegram(bench: BenchDatabase): Promise<void> {
+  await benchTelegramWith(bench, 'one process');
+  console.log('');
+  await benchTelegramWith(bench, 'own processes');
+}
+
+async function benchTelegramWith(
+  bench: BenchDatabase,
+  layout: 'one process' | 'own processes',
+): Promise<void> {
   const fal = new FalFake();
   await fal.start();
-  const tg = new FakeTelegram({ bot: { username: 'atelier_bench_bot' } });
+  // People new to core in each layout: the first command of each is a newcomer's.
+  const tg = new FakeTelegram({
+    bot: { username: 'atelier_bench_bot' },
+    firstUserId: layout === 'one process' ? 100_000_001 : 200_000_001,
+  });
   await tg.start();
   const port = await freePort();
   const handle = bench.open(20);
@@ -35,26 +50,38 @@ export async function benchTelegram(bench: BenchDatabase): Promise<void> {
     return red(input, ctx);
   };
   fal.setBehavior('fal-ai/flux-1/schnell', { immediate: true, output });
-  const core = await startCore({
-    config: loadConfig({
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      FAL_KEY: DEFAULT_FAL_KEY,
-      FAL_API_ROOT: fal.url,
-      TELEGRAM_API_ROOT: tg.apiRoot,
-      ATELIER_SECRET: 'bench-secret-bench-secret',
-      ATELIER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'atelier-bench-tg-')),
-    }),
-    db: handle.db,
-    dbUrl: bench.url,
-    logger: silentLogger,
-    host: '127.0.0.1',
-    worker: { sweepEverySeconds: 3600 },
-  });
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    FAL_KEY: DEFAULT_FAL_KEY,
+    FAL_API_ROOT: fal.url,
+    TELEGRAM_API_ROOT: tg.apiRoot,
+    ATELIER_SECRET: 'bench-secret-bench-secret',
+    ATELIER_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'atelier-bench-tg-')),
+  };
+  const core =
+    layout === 'one process'
+      ? await startCore({
+          config: loadConfig(env),
+          db: handle.db,
+          dbUrl: bench.url,
+          logger: silentLogger,
+          host: '127.0.0.1',
+          worker: { sweepEverySeconds: 3600 },
+        })
+      : await startBenchProcess(
+          'core/src/main.ts',
+          { ...env, DATABASE_URL: bench.url, LOG_LEVEL: 'error' },
+          'Atelier core is listening',
+        );
   const bot = await startTelegramBot({
     token: tg.token,
-    coreUrl: core.url,
-    serviceToken: await createServiceToken(handle.db, { name: 'telegram-bench', platform: 'telegram' }),
+    coreUrl: `http://127.0.0.1:${port}`,
+    serviceToken: await createServiceToken(handle.db, {
+      // Its own name per layout: request keys are scoped to it, and both runs number their updates alike.
+      name: `telegram-bench (${layout})`,
+      platform: 'telegram',
+    }),
     apiRoot: tg.apiRoot,
     pollingTimeoutSeconds: 1,
   });
@@ -95,7 +122,9 @@ export async function benchTelegram(bench: BenchDatabase): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     const line = (label: string, values: number[]) =>
       `  ${label.padEnd(34)} p50 ${fmt(percentile(values, 50))} ms   p99 ${fmt(percentile(values, 99))} ms   (n=${values.length})`;
-    console.log(`Telegram bot: ${USERS} concurrent users x ${ROUNDS} rounds of /gen, fal answering at once`);
+    console.log(
+      `Telegram bot: ${USERS} concurrent users x ${ROUNDS} rounds of /gen, fal answering at once; core and bot in ${layout}`,
+    );
     console.log(line('first command -> first reply', newcomerReply), '  target p50 < 200 ms');
     console.log(line('command -> first reply', firstReply), '  target p50 < 30, p99 < 100 ms');
     console.log(line('fal completion -> sendPhoto', toPhoto));

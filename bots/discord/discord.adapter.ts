@@ -241,6 +241,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<DiscordB
   const router = new InteractionRouter(kit, messenger, tasks);
   client.on(Events.InteractionCreate, (interaction) => router.handle(interaction));
   client.on(Events.Error, (error) => logger.error('discord client error', { error: String(error) }));
+  await kit.ready();
   kit.consumeDeliveries(messenger);
 
   return {

@@ -98,6 +98,7 @@ export const settingsCommand = commandHandler({
       });
     }
     const me = await client.me.get.query();
+    runtime.quotes.chose(ctx.actor, me.defaultModel.id);
     const on = me.user.settings.deliverPrivately === true;
     await ctx.reply(
       say(

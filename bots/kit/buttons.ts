@@ -129,6 +129,7 @@ async function runAction(runtime: KitRuntime, ctx: CommandContext, action: Press
       const client = runtime.core.as(ctx.actor);
       const model = await client.catalog.get.query({ model: action.modelId });
       await client.me.updateSettings.mutate({ defaultModel: model.id });
+      runtime.quotes.chose(ctx.actor, model.id);
       return ctx.notify(`${model.name} is now your default model.`);
     }
     case 'models-page': {

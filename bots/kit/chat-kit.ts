@@ -52,6 +52,9 @@ async function runContext(
   };
 }
 
+/** Longest a bot waits at start for its shared caches before taking updates anyway. */
+const READY_TIMEOUT_MS = 5_000;
+
 /** The platform-neutral chat front end: adapters translate their events into these calls. */
 export function createChatKit(options: ChatKitOptions): ChatKit {
   const logger = options.logger ?? quietLogger;
@@ -81,6 +84,21 @@ export function createChatKit(options: ChatKitOptions): ChatKit {
 
   return {
     commands: COMMANDS,
+    async ready() {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, READY_TIMEOUT_MS);
+        timer.unref();
+      });
+      await Promise.race([
+        runtime.catalog.all().then(
+          () => undefined,
+          (error: unknown) => logger.warn('catalog not loaded at start', { error: String(error) }),
+        ),
+        waited,
+      ]);
+      clearTimeout(timer);
+    },
     knows: (command) => findCommand(command) !== undefined,
     prepare(ctx, command, input, files = []): Prepared {
       const spec = findCommand(command);

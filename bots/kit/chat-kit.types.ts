@@ -72,6 +72,12 @@ export interface ChatKit {
    * without autocomplete never need it. Resolves when loaded (or failed quietly).
    */
   warm(ctx: CommandContext): Promise<void>;
+  /**
+   * Resolves once the caches every command shares (the catalog) are loaded, so the first commands
+   * are answered from memory like the rest; after at most a few seconds, or at once when core cannot
+   * be reached (the caches then fill on first use). Adapters await it before taking updates.
+   */
+  ready(): Promise<void>;
   /** Starts posting finished generations through `sink`; stopped by `close()`. */
   consumeDeliveries(sink: ChatSink): DeliveryConsumer;
   /** Stops deliveries and progress watchers; waits for work in flight. */

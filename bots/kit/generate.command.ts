@@ -2,8 +2,9 @@ import { ingestAttachment } from './attachment-ingest';
 import { commandHandler } from './command-handler';
 import type { CoreClient } from './core-client';
 import { type GenerateArgs, generateArgsOf } from './generate-args';
-import { startGeneration } from './generation-start';
-import type { KitRuntime } from './kit-runtime';
+import { finishOrPost, startGeneration } from './generation-start';
+import { errorReply, type KitRuntime } from './kit-runtime';
+import { progressReply } from './progress';
 
 type FieldValue = string | number | boolean;
 
@@ -41,15 +42,39 @@ async function uploadFile(client: CoreClient, args: GenerateArgs): Promise<strin
   return (await ingestAttachment(client, file)).id;
 }
 
-/** /generate: core plans it (the price is stated first), the file is uploaded, then it starts and is followed. */
+/**
+ * /generate: the price is stated first, then the file is uploaded and it starts and is followed. A
+ * plain prompt is answered from memory at once (see QuickQuotes) while core plans it; anything else
+ * is answered once core has planned it. Core's plan decides either way.
+ */
 export const generateCommand = commandHandler({
   parse: (parsed) => generateArgsOf(parsed),
   async run(runtime: KitRuntime, ctx, args) {
     const client = runtime.core.as(ctx.actor);
-    const [plan, me] = await Promise.all([
-      client.generations.plan.query(planRequest(args)),
-      client.me.get.query(),
-    ]);
+    const guess = runtime.quotes.guess(ctx.actor, args);
+    const shownReply = guess
+      ? progressReply({ modelName: guess.modelName, price: guess.price, status: 'starting' })
+      : null;
+    const shown = shownReply ? ctx.reply(shownReply) : null;
+    // Awaited below; a failure to post is that command's failure, never an unhandled rejection.
+    shown?.catch(() => undefined);
+    let plan: Awaited<ReturnType<typeof client.generations.plan.query>>;
+    let deliverPrivately: boolean;
+    try {
+      [plan, deliverPrivately] = await Promise.all([
+        client.generations.plan.query(planRequest(args)),
+        // Only a shared chat asks where the result goes: a direct chat is private already.
+        ctx.chat.direct
+          ? false
+          : client.me.get.query().then((me) => me.user.settings.deliverPrivately === true),
+      ]);
+    } catch (error) {
+      if (!shown) throw error;
+      // Core refused what the first answer announced: that message now says why.
+      await finishOrPost(runtime, ctx, await shown, await errorReply(runtime, ctx, error, 'generate'));
+      return;
+    }
+    runtime.quotes.remember(ctx.actor, args, plan.model.id);
     // A typo costs no download: the plan was checked before the file is fetched.
     const uploadId = await uploadFile(client, args);
     const fileField = plan.fileFields[0];
@@ -59,7 +84,8 @@ export const generateCommand = commandHandler({
       modelName: plan.model.name,
       price: plan.price,
       ...(plan.note ? { note: plan.note } : {}),
-      private: !ctx.chat.direct && me.user.settings.deliverPrivately === true,
+      private: deliverPrivately,
+      ...(shown && shownReply ? { shown: { ref: await shown, reply: shownReply } } : {}),
       create: (origin) =>
         client.generations.create.mutate({
           model: plan.model.id,

@@ -27,6 +27,11 @@ export interface GenerationStart {
   deliveredHere?: boolean;
   /** Asks core to create (or reroll) it; credits are held here. */
   create(origin: Origin): Promise<{ generation: GenerationView; price: number }>;
+  /**
+   * The progress message when it was already posted from a quick quote, with what it says; it is
+   * corrected when that differs from this start's model, price or note.
+   */
+  shown?: { ref: MessageRef; reply: Reply };
 }
 
 /** How long a finished success waits for its delivery before the watcher closes the message itself. */
@@ -43,7 +48,15 @@ export async function startGeneration(
   start: GenerationStart,
 ): Promise<string | null> {
   const first: ProgressState = { modelName: start.modelName, price: start.price, status: 'starting' };
-  const ref = await ctx.reply(progressReply(first, start.note));
+  const firstReply = progressReply(first, start.note);
+  let ref: MessageRef;
+  if (start.shown) {
+    ref = start.shown.ref;
+    if (JSON.stringify(start.shown.reply) !== JSON.stringify(firstReply))
+      runtime.progress.update(ref, firstReply, ctx.edit);
+  } else {
+    ref = await ctx.reply(firstReply);
+  }
   let created: { generation: GenerationView; price: number };
   try {
     created = await start.create({

@@ -7,6 +7,7 @@ import { errorSentence } from './error-text';
 import type { CommandContext, KitLogger } from './kit.types';
 import { UsageError } from './parse-args';
 import { ProgressTracker } from './progress';
+import { QuickQuotes } from './quick-quote';
 import { code, link, type Reply, say } from './reply';
 import { replySecret } from './secret-reply';
 
@@ -15,6 +16,8 @@ export interface KitRuntime {
   readonly core: CoreConnection;
   readonly catalog: CatalogCache;
   readonly completions: CompletionCache;
+  /** First answers to plain prompts before core has planned them. */
+  readonly quotes: QuickQuotes;
   readonly progress: ProgressTracker;
   readonly logger: KitLogger;
   readonly platform: string;
@@ -40,6 +43,7 @@ export function createRuntime(opts: {
     core: opts.core,
     catalog,
     completions: new CompletionCache(opts.core, catalog, opts.logger),
+    quotes: new QuickQuotes(catalog),
     progress: new ProgressTracker(opts.progressEditIntervalMs, opts.logger),
     logger: opts.logger,
     platform: opts.platform,

@@ -224,6 +224,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   http.app.error(async (error) => {
     logger.error('slack request failed', { error: String(error) });
   });
+  await kit.ready();
   kit.consumeDeliveries(sender);
   await http.start();
   logger.info('slack app started', {

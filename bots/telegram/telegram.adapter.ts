@@ -230,6 +230,7 @@ export async function startTelegramBot(opts: TelegramBotOptions): Promise<Telegr
     }),
   );
   await bot.api.setMyCommands(commandMenu(TELEGRAM_TRAITS));
+  await kit.ready();
   kit.consumeDeliveries(sender);
 
   let polling: Promise<void> | null = null;

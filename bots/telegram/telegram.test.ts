@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Chat, User } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceToken } from '../../core/src/domain/auth/auth.service';
+import { addBlockedTerm } from '../../core/src/domain/moderation/prompt-blocklist.service';
 import { DEFAULT_FAL_KEY, FalFake, imageOutput } from '../../test/fakes/fal/fal-fake';
 import { FakeTelegram, type SentMessage } from '../../test/fakes/telegram/telegram-fake';
 import { useTestCore } from '../../test/support/core';
 import { useTestDatabase } from '../../test/support/db';
-import { fund } from '../../test/support/factories';
+import { fund, makeUser } from '../../test/support/factories';
 import { pngBytes } from '../../test/support/generations';
 import { freePort } from '../../test/support/ports';
 import { waitUntil } from '../../test/support/wait';
@@ -354,6 +355,72 @@ describe('models, settings and LoRAs', () => {
     expect(uploads).toHaveLength(5);
     tg.sendUserMessage(dm, user, '/lora list');
     await tg.waitForSent(dm, (m) => /my style - trigger my_style - training/.test(m.text ?? ''), 10_000);
+  });
+});
+
+describe('the first answer to a plain prompt', () => {
+  /** Every text a message has shown, the first one first. */
+  const textsOf = (chat: Chat, messageId: number) => {
+    const m = tg.sentMessages(chat).find((x) => x.message_id === messageId)!;
+    return [...m.history.map((v) => v.message.text ?? ''), m.text ?? ''];
+  };
+
+  it('names the model core chose last time at once; a default changed elsewhere is corrected before it starts', async () => {
+    fal.setBehavior(SCHNELL, { immediate: true, output: imageOutput(RED), webhook: false });
+    fal.setBehavior('fal-ai/fast-sdxl', { immediate: true, output: imageOutput(RED), webhook: false });
+    await startBot();
+    const { user, dm } = person('Quinn');
+    tg.sendUserMessage(dm, user, '/gen a kite');
+    await tg.waitFor(() => photosIn(dm).length === 1, 15_000);
+    // Someone new to this bot: the catalog's default, which is also what core chose.
+    const first = tg.sentMessages(dm).find((m) => firstText(m).startsWith('Generating with'))!;
+    expect(firstText(first)).toBe('Generating with FLUX.1 [schnell] for 1 credit…');
+
+    // The default changes where this bot cannot see it (the studio, another chat app).
+    const elsewhere = await core.bot('telegram', { userId: String(user.id) });
+    await elsewhere.me.updateSettings.mutate({ defaultModel: 'fal-ai/fast-sdxl' });
+    tg.sendUserMessage(dm, user, '/gen a second kite');
+    await tg.waitFor(() => photosIn(dm).length === 2, 15_000);
+    const second = tg
+      .sentMessages(dm)
+      .filter((m) => firstText(m).startsWith('Generating with'))
+      .at(-1)!;
+    await tg.waitFor(() => textsOf(dm, second.message_id).at(-1)?.startsWith('Done'), 10_000);
+    const shown = textsOf(dm, second.message_id);
+    // The remembered model first, then core's: the price named is always the one charged.
+    expect(shown[0]).toBe('Generating with FLUX.1 [schnell] for 1 credit…');
+    expect(shown).toContain('Generating with Stable Diffusion XL for 1 credit…');
+    expect(shown.at(-1)).toBe('Done: Stable Diffusion XL, 1 credit.');
+    expect((await generationsOf(user)).map((g) => g.model_id)).toEqual([SCHNELL, 'fal-ai/fast-sdxl']);
+
+    // Learned: the next one names the new default straight away.
+    tg.sendUserMessage(dm, user, '/gen a third kite');
+    await tg.waitFor(() => photosIn(dm).length === 3, 15_000);
+    const third = tg
+      .sentMessages(dm)
+      .filter((m) => firstText(m).startsWith('Generating with'))
+      .at(-1)!;
+    expect(firstText(third)).toBe('Generating with Stable Diffusion XL for 1 credit…');
+  });
+
+  it('a prompt core refuses turns that first answer into the reason; nothing is held', async () => {
+    const { user: admin } = await makeUser(t.db);
+    await addBlockedTerm(t.db, { term: 'forbidden lighthouse', reason: 'test', actorUserId: admin.id });
+    await startBot();
+    const { user, dm } = person('Rhea');
+    tg.sendUserMessage(dm, user, '/gen a forbidden lighthouse at dusk');
+    await tg.waitFor(
+      () => tg.sentMessages(dm).some((m) => /forbidden lighthouse/.test(m.text ?? '')),
+      15_000,
+    );
+    const messages = tg.sentMessages(dm);
+    // One message: announced, then replaced by why, not a second message beside a stale announcement.
+    expect(messages).toHaveLength(1);
+    expect(firstText(messages[0]!)).toBe('Generating with FLUX.1 [schnell] for 1 credit…');
+    expect(messages[0]!.text).toMatch(/forbidden lighthouse/);
+    expect(messages[0]!.text).not.toMatch(/^Generating/);
+    expect(await generationsOf(user)).toHaveLength(0);
+    expect(await balanceOf(user)).toMatchObject({ available: 50, held: 0 });
   });
 });
 

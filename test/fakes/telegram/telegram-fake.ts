@@ -81,6 +81,8 @@ export interface FakeTelegramOptions {
   urlFetch?: 'never' | 'loopback' | 'always';
   /** Delay before a failed webhook delivery is retried. Default 250 ms. */
   webhookRetryMs?: number;
+  /** The id of the first user created (two fakes sharing one core keep their people apart). */
+  firstUserId?: number;
 }
 
 const KIND_NAMES: Record<MediaKind, string> = {
@@ -495,6 +497,7 @@ export class FakeTelegram {
 
   constructor(opts: FakeTelegramOptions = {}) {
     this.files = new FileStore(opts.urlFetch ?? 'loopback');
+    this.nextUserId = opts.firstUserId ?? this.nextUserId;
     this.members = new ChatMembers({ chat: (ref) => this.chatEntry(ref), user: (id) => this.users.get(id) });
     this.world = {
       files: this.files,

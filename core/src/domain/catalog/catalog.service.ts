@@ -8,6 +8,7 @@ import { DEFAULT_MODEL_ID, MODEL_CATALOG } from './catalog.data';
 import * as repo from './catalog.repo';
 import type { CatalogModel, ModelCategory } from './catalog.types';
 import { buildInputSchema, priceFor, resolveModel } from './model-input';
+import { mainTextField, mapRequest, missingInputs } from './model-request';
 
 /** A catalog entry as it stands now: shipped definition plus admins' enable/price overrides. */
 export interface Model extends CatalogModel {
@@ -15,6 +16,14 @@ export interface Model extends CatalogModel {
   unitCredits: number;
   /** What the default input costs, for lists. */
   basePrice: number;
+  /**
+   * What a request giving only a prompt costs (what a chat's plain "/generate a red fox" asks for),
+   * so a bot can name the price before core has planned the request; null when such a request cannot
+   * run on this model (it takes no text, or needs more than that) or its price depends on the words.
+   */
+  promptPrice: number | null;
+  /** The model a request runs on when neither it nor the user's settings name one. */
+  isDefault: boolean;
   favorite: boolean;
 }
 
@@ -42,6 +51,8 @@ function effective(
     enabled: override?.enabled ?? model.enabled,
     unitCredits,
     basePrice: basePrice(model, unitCredits),
+    promptPrice: promptPrice(model, unitCredits),
+    isDefault: model.id === DEFAULT_MODEL_ID,
     favorite,
   };
 }
@@ -59,6 +70,15 @@ function basePrice(model: CatalogModel, unitCredits: number): number {
   }
   const parsed = schemas.get(model.id)?.safeParse(sample);
   return priceFor(model, parsed?.success ? parsed.data : sample, unitCredits);
+}
+
+/** See `Model.promptPrice`: priced as `planGeneration` prices a request with nothing but a prompt. */
+function promptPrice(model: CatalogModel, unitCredits: number): number | null {
+  const text = mainTextField(model);
+  if (!text || model.price.kind === 'per_1k_chars') return null;
+  if (missingInputs(model, new Set([text.name])).length > 0) return null;
+  const parsed = schemas.get(model.id)?.safeParse(mapRequest(model, 'x'.repeat(text.minLength ?? 1)));
+  return parsed?.success ? priceFor(model, parsed.data, unitCredits) : null;
 }
 
 /**

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FAL_KEY, FalFake, imageOutput, TINY_PNG } from '../../../../test/fakes/fal/fal-fake';
 import { trpcError, useTestCore } from '../../../../test/support/core';
 import { useTestDatabase } from '../../../../test/support/db';
+import { makeUser } from '../../../../test/support/factories';
 import { waitUntil } from '../../../../test/support/wait';
+import { updateModelSettings } from '../catalog/catalog.service';
 
 const fal = new FalFake();
 beforeAll(() => fal.start());
@@ -369,6 +371,51 @@ describe('follow-ups on a result', () => {
         enabled: true,
         reason: 'back',
       });
+    }
+  });
+});
+
+describe('the price of a plain prompt, named in the catalog before any plan', () => {
+  it('is what the plan of a plain prompt names, for every model that can take one; the default is marked', async () => {
+    const bot = await someone();
+    const models = await bot.catalog.list.query({});
+    expect(models.filter((m) => m.isDefault).map((m) => m.id)).toEqual(['fal-ai/flux-1/schnell']);
+    let priced = 0;
+    for (const model of models) {
+      const plan = await bot.generations.plan
+        .query({ model: model.id, prompt: 'a lighthouse at dawn' })
+        .catch(() => null);
+      const plain = plan !== null && plan.model.id === model.id && plan.note === null;
+      if (model.promptPrice === null) {
+        // Null only where a plain prompt cannot run as it is, or where the words set the price.
+        if (plain) expect(model.price.kind).toBe('per_1k_chars');
+      } else {
+        expect(plain).toBe(true);
+        expect(plan?.price).toBe(model.promptPrice);
+        priced++;
+      }
+    }
+    expect(priced).toBeGreaterThan(5);
+  });
+
+  it('follows an admin re-price at once', async () => {
+    const bot = await someone();
+    const { user: admin } = await makeUser(t.db);
+    const reprice = (priceCredits: number | null) =>
+      updateModelSettings(t.db, {
+        modelId: 'fal-ai/flux-1/schnell',
+        priceCredits,
+        actorUserId: admin.id,
+        reason: 'test',
+      });
+    await reprice(7);
+    try {
+      const model = (await bot.catalog.list.query({})).find((m) => m.id === 'fal-ai/flux-1/schnell');
+      const plan = await bot.generations.plan.query({ prompt: 'a lighthouse at dawn' });
+      expect(model?.promptPrice).toBe(7);
+      expect(plan.price).toBe(7);
+    } finally {
+      await reprice(null);
     }
   });
 });
