@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledOnce } from '../../db/compiled-once';
 import type { DbOrTx, Tx } from '../../db/database';
 import type {
   CreditAccountRow,
@@ -201,66 +202,73 @@ export function findHoldByKey(db: DbOrTx, key: string): Promise<CreditHoldRow | 
  * was already resolved (the exactly-once gate). The balance row is locked by this statement, so
  * callers run it last before their commit.
  */
-export function resolveHoldWithEntry(
+export async function resolveHoldWithEntry(
   tx: Tx,
   holdId: string,
   outcome: 'captured' | 'released',
   reason: string | null,
 ): Promise<CreditHoldRow | undefined> {
-  const captured = outcome === 'captured';
-  return tx
-    .with('h', (db) =>
-      db
-        .updateTable('credit_holds')
-        .set({ status: outcome, resolved_at: new Date(), release_reason: reason })
-        .where('id', '=', holdId)
-        .where('status', '=', 'pending')
-        .returningAll(),
-    )
-    .with('e', (db) =>
-      db
-        .insertInto('credit_entries')
-        .columns([
-          'account_id',
-          'kind',
-          'amount',
-          'held_delta',
-          'hold_id',
-          'idempotency_key',
-          'actor_user_id',
-          'reason',
-        ])
-        .expression((eb) =>
-          eb
-            .selectFrom('h')
-            .select([
-              'h.account_id',
-              sql.lit(captured ? 'capture' : 'release').as('kind'),
-              (captured ? sql<number>`-h.amount` : sql<number>`0`).as('amount'),
-              sql<number>`-h.amount`.as('held_delta'),
-              'h.id',
-              sql<string>`${sql.lit(captured ? 'capture:' : 'release:')} || h.id`.as('key'),
-              'h.user_id',
-              sql<string | null>`${reason}::text`.as('reason'),
-            ]),
-        )
-        .returning('id'),
-    )
-    .with('a', (db) =>
-      db
-        .updateTable('credit_accounts')
-        .from('h')
-        .set((eb) => ({
-          held: eb('credit_accounts.held', '-', eb.ref('h.amount')),
-          ...(captured ? {} : { available: eb('credit_accounts.available', '+', eb.ref('h.amount')) }),
-        }))
-        .whereRef('credit_accounts.id', '=', 'h.account_id')
-        .returning('credit_accounts.id'),
-    )
-    .selectFrom('h')
-    .selectAll()
-    .executeTakeFirst() as Promise<CreditHoldRow | undefined>;
+  const [row] = await resolveHold(tx, outcome, { holdId, reason, at: new Date() });
+  return row as CreditHoldRow | undefined;
 }
+
+/** See resolveHoldWithEntry; compiled once per outcome, since every finished generation runs it. */
+const resolveHold = compiledOnce(
+  (tx, v: { holdId: string; reason: string | null; at: Date }, outcome: 'captured' | 'released') => {
+    const captured = outcome === 'captured';
+    return tx
+      .with('h', (db) =>
+        db
+          .updateTable('credit_holds')
+          .set({ status: outcome, resolved_at: v.at, release_reason: v.reason })
+          .where('id', '=', v.holdId)
+          .where('status', '=', sql.lit('pending'))
+          .returningAll(),
+      )
+      .with('e', (db) =>
+        db
+          .insertInto('credit_entries')
+          .columns([
+            'account_id',
+            'kind',
+            'amount',
+            'held_delta',
+            'hold_id',
+            'idempotency_key',
+            'actor_user_id',
+            'reason',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('h')
+              .select([
+                'h.account_id',
+                sql.lit(captured ? 'capture' : 'release').as('kind'),
+                (captured ? sql<number>`-h.amount` : sql<number>`0`).as('amount'),
+                sql<number>`-h.amount`.as('held_delta'),
+                'h.id',
+                sql<string>`${sql.lit(captured ? 'capture:' : 'release:')} || h.id`.as('key'),
+                'h.user_id',
+                sql<string | null>`${v.reason}::text`.as('reason'),
+              ]),
+          )
+          .returning('id'),
+      )
+      .with('a', (db) =>
+        db
+          .updateTable('credit_accounts')
+          .from('h')
+          .set((eb) => ({
+            held: eb('credit_accounts.held', '-', eb.ref('h.amount')),
+            ...(captured ? {} : { available: eb('credit_accounts.available', '+', eb.ref('h.amount')) }),
+          }))
+          .whereRef('credit_accounts.id', '=', 'h.account_id')
+          .returning('credit_accounts.id'),
+      )
+      .selectFrom('h')
+      .selectAll();
+  },
+);
 
 /** An account with its team policy (null for personal accounts), in one round trip. */
 export function findAccountWithPolicy(db: DbOrTx, accountId: string) {
