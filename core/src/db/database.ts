@@ -27,11 +27,11 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
     },
   };
   const client = postgres(url, { ...options, max: opts.max ?? 10 });
-  // A few connections that plan each prepared statement once for all values (see `readWithGenericPlan`);
-  // opened only when such a read first runs.
+  // A quarter as many connections (at least 2) that plan each prepared statement once for all values
+  // (see `readWithGenericPlan`), each opened when first needed. postgres.js pipelines many reads on one.
   const generic = postgres(url, {
     ...options,
-    max: Math.min(2, opts.max ?? 10),
+    max: Math.max(2, Math.ceil((opts.max ?? 10) / 4)),
     connection: { plan_cache_mode: 'force_generic_plan' },
   });
   // postgres.js prepares tagged-template queries but not `unsafe()` ones, which is what the dialect sends;
