@@ -49,6 +49,8 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   };
   const dialect = new PostgresJSDialect({ postgres: () => preparing });
   const db = new Kysely<DB>({ dialect });
+  // What a Transaction needs besides its executor; never used to connect (statements go to `shared`).
+  const transactionProps = { config: { dialect }, dialect, driver: dialect.createDriver() };
   pipelines.set(db, async (work) => {
     const connection = await client.reserve();
     const shared: DatabaseConnection = {
@@ -58,9 +60,8 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
           query.parameters as postgres.ParameterOrJSON<never>[],
           { prepare: true },
         );
-        const changes = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(result.command);
         return {
-          numAffectedRows: changes ? BigInt(result.count) : undefined,
+          numAffectedRows: CHANGING_COMMANDS.has(result.command) ? BigInt(result.count) : undefined,
           rows: Array.from(result.values()) as R[],
         };
       },
@@ -70,12 +71,7 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
     };
     // Every statement uses this one connection as soon as it is built: none waits for another's answer.
     const executor = db.getExecutor().withConnectionProvider({ provideConnection: (use) => use(shared) });
-    const tx = new Transaction<DB>({
-      config: { dialect },
-      dialect,
-      driver: dialect.createDriver(),
-      executor,
-    });
+    const tx = new Transaction<DB>({ ...transactionProps, executor });
     // `begin` goes out with the first statements; if it failed they fail too, and so does the work.
     const begun = connection.unsafe('begin');
     begun.catch(() => {});
@@ -120,6 +116,9 @@ export function readWithGenericPlan<R>(db: DbOrTx, query: CompiledQuery): Promis
   const read = db.isTransaction ? undefined : genericReads.get(db as Db);
   return read ? (read(query) as Promise<R[]>) : null;
 }
+
+/** Commands whose row count kysely reports as `numAffectedRows`. */
+const CHANGING_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 type Pipeline = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 const pipelines = new WeakMap<Db, Pipeline>();
