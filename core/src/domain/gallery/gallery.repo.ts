@@ -9,7 +9,14 @@ import type {
   ReportCategory,
 } from '../../db/types';
 import { viewRelations } from '../generation/generation.repo';
-import { type PagePosition, pageLimit, positionText, positionValue } from '../history/history.repo';
+import {
+  type PagePosition,
+  type PageShape,
+  pageShape,
+  positionText,
+  positionValue,
+  readPageShape,
+} from '../history/history.repo';
 
 // Queries only. A gallery item is keyed by its generation id; `category` is copied from the generation
 // so the feed's category index needs no join.
@@ -157,28 +164,27 @@ export function setGalleryState(
     .execute();
 }
 
-type FeedShape = `${'all' | 'category'}:${'first' | 'after'}:${number}`;
+/** Gallery items with their generation, publishing position and author: what feed and queue rows start from. */
+function itemsWithAuthor(db: DbOrTx) {
+  return db
+    .selectFrom('gallery_items as gi')
+    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
+    .innerJoin('users as u', 'u.id', 'gi.user_id')
+    .selectAll('g')
+    .select([positionText('gi.published_at').as('position_at'), 'u.display_name as author_name']);
+}
 
 const feedPage = compiledOnce(
-  (db, v: { category: string; at: string; id: string }, shape: FeedShape) => {
-    let query = db
-      .selectFrom('gallery_items as gi')
-      .innerJoin('generations as g', 'g.id', 'gi.generation_id')
-      .innerJoin('users as u', 'u.id', 'gi.user_id')
-      .selectAll('g')
-      .select([
-        positionText('gi.published_at').as('position_at'),
-        'u.display_name as author_name',
-        ...viewRelations('g'),
-      ])
+  (db, v: { category: string; at: string; id: string }, shape: PageShape) => {
+    let query = itemsWithAuthor(db)
+      .select(viewRelations('g'))
       // Written out, not bound: a plan made once for all values can only use the partial index
       // gallery_feed (where state = 'approved') when the statement itself says so.
       .where('gi.state', '=', sql.lit('approved'))
       .where('g.deleted_at', 'is', null);
-    const [filter, from, size] = shape.split(':');
-    const limit = Number(size);
-    if (filter === 'category') query = query.where('gi.category', '=', v.category as GenerationCategory);
-    if (from === 'after') {
+    const { byCategory, after, limit } = readPageShape(shape);
+    if (byCategory) query = query.where('gi.category', '=', v.category as GenerationCategory);
+    if (after) {
       query = query.where(sql<boolean>`(gi.published_at, gi.generation_id) < ${positionValue(v)}`);
     }
     return query.orderBy('gi.published_at', 'desc').orderBy('gi.generation_id', 'desc').limit(sql.lit(limit));
@@ -194,8 +200,7 @@ export function listFeedRows(
   db: DbOrTx,
   opts: { category?: string; before?: PagePosition; limit: number },
 ): Promise<FeedRow[]> {
-  const shape: FeedShape = `${opts.category ? 'category' : 'all'}:${opts.before ? 'after' : 'first'}:${pageLimit(opts.limit)}`;
-  return feedPage(db, shape, {
+  return feedPage(db, pageShape(opts), {
     category: opts.category ?? '',
     at: opts.before?.at ?? '',
     id: opts.before?.id ?? '',
@@ -204,12 +209,7 @@ export function listFeedRows(
 
 /** One approved, not deleted item of the public feed. */
 export function findFeedRow(db: DbOrTx, generationId: string): Promise<FeedRow | undefined> {
-  return db
-    .selectFrom('gallery_items as gi')
-    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
-    .innerJoin('users as u', 'u.id', 'gi.user_id')
-    .selectAll('g')
-    .select([positionText('gi.published_at').as('position_at'), 'u.display_name as author_name'])
+  return itemsWithAuthor(db)
     .where('gi.generation_id', '=', generationId)
     .where('gi.state', '=', 'approved')
     .where('g.deleted_at', 'is', null)
@@ -227,19 +227,12 @@ export function listQueueRows(
   db: DbOrTx,
   opts: { filter: QueueFilter; category?: string; after?: PagePosition; limit: number },
 ): Promise<QueueRow[]> {
-  let query = db
-    .selectFrom('gallery_items as gi')
-    .innerJoin('generations as g', 'g.id', 'gi.generation_id')
-    .innerJoin('users as u', 'u.id', 'gi.user_id')
-    .selectAll('g')
-    .select([
-      positionText('gi.published_at').as('position_at'),
-      'u.display_name as author_name',
-      'gi.report_count',
-      'gi.moderated_at',
-      'gi.moderated_by',
-      'gi.moderation_reason',
-    ]);
+  let query = itemsWithAuthor(db).select([
+    'gi.report_count',
+    'gi.moderated_at',
+    'gi.moderated_by',
+    'gi.moderation_reason',
+  ]);
   const { filter } = opts;
   if ('state' in filter) query = query.where('gi.state', '=', filter.state);
   else if (filter.tab === 'pending') query = query.where('gi.state', '=', 'pending');

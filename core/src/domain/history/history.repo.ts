@@ -42,7 +42,19 @@ export function pageLimit(limit: number): number {
   return limit;
 }
 
-type PageShape = `${'all' | 'category'}:${'first' | 'after'}:${number}`;
+/** Which optional parts a keyset page statement has, and its size: one compiled statement each. */
+export type PageShape = `${'all' | 'category'}:${'first' | 'after'}:${number}`;
+
+/** The shape of a page request (see `compiledOnce`); the limit is checked, since it goes into the SQL. */
+export function pageShape(opts: { category?: string; before?: PagePosition; limit: number }): PageShape {
+  return `${opts.category ? 'category' : 'all'}:${opts.before ? 'after' : 'first'}:${pageLimit(opts.limit)}`;
+}
+
+/** What a page statement of this shape contains. */
+export function readPageShape(shape: PageShape): { byCategory: boolean; after: boolean; limit: number } {
+  const [filter, from, size] = shape.split(':');
+  return { byCategory: filter === 'category', after: from === 'after', limit: Number(size) };
+}
 
 const historyPage = compiledOnce(
   (db, v: { userId: string; category: string; at: string; id: string }, shape: PageShape) => {
@@ -52,13 +64,11 @@ const historyPage = compiledOnce(
       .select([positionText('created_at').as('position_at'), ...viewRelations('generations')])
       .where('user_id', '=', v.userId)
       .where('deleted_at', 'is', null);
-    const [filter, from, size] = shape.split(':');
-    const limit = Number(size);
-    query =
-      filter === 'category'
-        ? query.where('category', '=', v.category as GenerationCategory)
-        : query.where('category', '<>', sql.lit('lora'));
-    if (from === 'after') {
+    const { byCategory, after, limit } = readPageShape(shape);
+    query = byCategory
+      ? query.where('category', '=', v.category as GenerationCategory)
+      : query.where('category', '<>', sql.lit('lora'));
+    if (after) {
       // Row-value comparison: one index range condition, and ties on created_at are ordered by id.
       query = query.where(sql<boolean>`(created_at, id) < ${positionValue(v)}`);
     }
@@ -76,8 +86,7 @@ export function listHistoryRows(
   userId: string,
   opts: { category?: Exclude<GenerationCategory, 'lora'>; before?: PagePosition; limit: number },
 ): Promise<HistoryRow[]> {
-  const shape: PageShape = `${opts.category ? 'category' : 'all'}:${opts.before ? 'after' : 'first'}:${pageLimit(opts.limit)}`;
-  return historyPage(db, shape, {
+  return historyPage(db, pageShape(opts), {
     userId,
     category: opts.category ?? '',
     at: opts.before?.at ?? '',
